@@ -1,0 +1,50 @@
+/**
+ * Every environment setting seqtrain reads, declared here and nowhere else. All share the SEQTRAIN_
+ * prefix. Flags and job files override them; DEFAULTS (defaults.ts) applies when none is set.
+ */
+import { z } from 'zod';
+import { SeqtrainError } from './errors.js';
+
+const backendName = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export const ENV_SCHEMA = z.object({
+  /** Compute backend: auto picks tfjs-node-gpu, tfjs-node, wasm, then cpu. */
+  SEQTRAIN_BACKEND: backendName.optional(),
+  /** Log level of the JSON-lines logger. */
+  SEQTRAIN_LOG_LEVEL: logLevel.optional(),
+  /** How long a collective waits for a peer's frame before failing (ms). */
+  SEQTRAIN_COLLECTIVE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** How long the coordinator waits for all ranks to join (ms). */
+  SEQTRAIN_RENDEZVOUS_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** Host/interface the ring server of a training process binds to (and advertises). */
+  SEQTRAIN_RING_HOST: z.string().min(1).optional(),
+  /** Set by the worker agent for each training process it starts: its local rank on the node. */
+  SEQTRAIN_LOCAL_RANK: z.coerce.number().int().nonnegative().optional(),
+  /** Set by the worker agent: the agent's id, shared by its training processes. */
+  SEQTRAIN_AGENT_ID: z.string().min(1).optional(),
+  /** Set by the worker agent: the coordinator's ws:// address for its training processes. */
+  SEQTRAIN_COORDINATOR: z.string().min(1).optional(),
+});
+
+export type SeqtrainEnv = z.infer<typeof ENV_SCHEMA>;
+
+/** Reads and validates the SEQTRAIN_ variables; a bad value is an error naming the variable. */
+export function readEnv(env: NodeJS.ProcessEnv = process.env): SeqtrainEnv {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(ENV_SCHEMA.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
+  const parsed = ENV_SCHEMA.safeParse(picked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = String(issue?.path[0] ?? 'SEQTRAIN_*');
+    throw new SeqtrainError(
+      'ERR_INVALID_ARGUMENT',
+      `Environment variable ${field}=${JSON.stringify(picked[field])} is invalid: ${issue?.message}. Unset it or give a valid value.`,
+      { field }
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,64 @@
+/**
+ * Typed errors with stable codes. Every error thrown across a package boundary is a SeqtrainError
+ * (or subclass) whose `code` never changes once published, so callers and tests match on the code,
+ * never on the wording. Messages say what was expected, what came, where (rank, file, field) and the fix.
+ */
+export type ErrorCode =
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_SHAPE_MISMATCH'
+  | 'ERR_COLLECTIVE_MISMATCH'
+  | 'ERR_COLLECTIVE_TIMEOUT'
+  | 'ERR_PEER_CLOSED'
+  | 'ERR_BAD_FRAME'
+  | 'ERR_PROTOCOL_VERSION'
+  | 'ERR_PROTOCOL'
+  | 'ERR_CHECKSUM_MISMATCH'
+  | 'ERR_MANIFEST_INVALID'
+  | 'ERR_DATA_NOT_FOUND'
+  | 'ERR_BACKEND_UNAVAILABLE'
+  | 'ERR_MODEL_UNKNOWN'
+  | 'ERR_DUPLICATE_REGISTRATION'
+  | 'ERR_CHECKPOINT_INVALID'
+  | 'ERR_JOB_INVALID'
+  | 'ERR_WORKER_FAILED'
+  | 'ERR_RENDEZVOUS_TIMEOUT';
+
+export interface SeqtrainErrorDetails {
+  /** The rank the error concerns (the disagreeing or failing one), when there is one. */
+  rank?: number;
+  /** The file the error concerns, when there is one. */
+  file?: string;
+  /** The job-file field or flag the error concerns, when there is one. */
+  field?: string;
+  [key: string]: unknown;
+}
+
+export class SeqtrainError extends Error {
+  readonly code: ErrorCode;
+  readonly details: SeqtrainErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: SeqtrainErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SeqtrainError';
+    this.code = code;
+    this.details = details;
+  }
+
+  /** A plain object that survives JSON/msgpack, so a worker's error reaches the coordinator intact. */
+  toJSON(): { name: string; code: ErrorCode; message: string; details: SeqtrainErrorDetails } {
+    return { name: this.name, code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isSeqtrainError(err: unknown, code?: ErrorCode): err is SeqtrainError {
+  return err instanceof SeqtrainError && (code === undefined || err.code === code);
+}
+
+/** Rebuilds an error sent over the wire with toJSON(). Unknown shapes become ERR_PROTOCOL. */
+export function errorFromJSON(value: unknown): SeqtrainError {
+  if (value && typeof value === 'object' && 'code' in value && 'message' in value) {
+    const v = value as { code: ErrorCode; message: string; details?: SeqtrainErrorDetails };
+    return new SeqtrainError(v.code, String(v.message), v.details ?? {});
+  }
+  return new SeqtrainError('ERR_PROTOCOL', `Unrecognised error payload: ${JSON.stringify(value)}`);
+}
