@@ -21,7 +21,9 @@ export type ErrorCode =
   | 'ERR_CHECKPOINT_INVALID'
   | 'ERR_JOB_INVALID'
   | 'ERR_WORKER_FAILED'
-  | 'ERR_RENDEZVOUS_TIMEOUT';
+  | 'ERR_RENDEZVOUS_TIMEOUT'
+  /** A data file is unreadable as Arrow or disagrees with its manifest (size, batch count, schema, rows). */
+  | 'ERR_DATA_CORRUPT';
 
 export interface SeqtrainErrorDetails {
   /** The rank the error concerns (the disagreeing or failing one), when there is one. */
