@@ -1,0 +1,23 @@
+export {
+  PROTOCOL_VERSION,
+  RunSpecSchema,
+  HelloSchema,
+  ReadySchema,
+  StepDoneSchema,
+  EvalDoneSchema,
+  CheckpointDoneSchema,
+  FailedSchema,
+  WorkerMessageSchema,
+  WelcomeSchema,
+  StepSchema,
+  EvaluateSchema,
+  CheckpointSchema,
+  ShutdownSchema,
+  CoordinatorMessageSchema,
+  encodeMessage,
+  decodeWorkerMessage,
+  decodeCoordinatorMessage,
+} from './protocol.js';
+export type { RunSpec, WorkerMessage, CoordinatorMessage, MessageOf } from './protocol.js';
+export { JobSchema, OPTIMIZERS, BACKENDS, parseJob, mergeJobInputs } from './job.js';
+export type { Job, JobInput } from './job.js';

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '@seqtrain/common';
+import { mergeJobInputs, parseJob } from './job.js';
+
+describe('job schema', () => {
+  it('fills every default', () => {
+    const job = parseJob({});
+    expect(job.workers).toBe(DEFAULTS.WORKERS);
+    expect(job.data.seqLen).toBe(DEFAULTS.SEQ_LEN);
+    expect(job.model.name).toBe('char-lm');
+  });
+
+  it('names the bad field and the file', () => {
+    expect(() => parseJob({ globalBatch: -1 }, 'job.yaml')).toThrow(/job\.yaml: field "globalBatch"/);
+    expect(() => parseJob({ data: { seqLen: 'x' } })).toThrow(/data\.seqLen/);
+    expect(() => parseJob({ wokers: 2 })).toThrow(/wokers|Unrecognized/);
+    expect(() => parseJob({ steps: 1, epochs: 1 })).toThrow(/either/);
+    expect(() => parseJob({ workers: 4, globalBatch: 2 })).toThrow(/world size/);
+  });
+
+  it('lets flags override a file field by field', () => {
+    const merged = mergeJobInputs({ data: { seqLen: 10, step: 2 }, workers: 3 }, { data: { seqLen: 20 }, workers: undefined });
+    expect(parseJob(merged).data).toMatchObject({ seqLen: 20, step: 2 });
+    expect(parseJob(merged).workers).toBe(3);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * The job file (JSON or YAML) and its defaults. `seqtrain local --config FILE` reads it; flags override
+ * its fields; every field left out takes its value from DEFAULTS. Unknown fields are errors, so a typo
+ * never silently falls back to a default.
+ */
+import { z } from 'zod';
+import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
+
+export const OPTIMIZERS = ['sgd', 'adam', 'rmsprop'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+const positiveInt = z.number().int().positive();
+
+export const JobSchema = z
+  .object({
+    /** A label for the run, used in the run directory's name. */
+    name: z.string().min(1).default('char-lm-moby-dick'),
+    /** Model registry name and its config (merged over the model's own defaults by the worker). */
+    model: z
+      .object({
+        name: z.string().min(1).default('char-lm'),
+        config: z.record(z.string(), z.unknown()).default({}),
+      })
+      .strict()
+      .default({ name: 'char-lm', config: {} }),
+    /** Where the training data comes from: a prepared shard directory, or a text corpus to prepare first. */
+    data: z
+      .object({
+        /** A directory written by `seqtrain prepare` (holds manifest.json). Takes precedence over `input`. */
+        dir: z.string().min(1).optional(),
+        /** A UTF-8 corpus to prepare into the run directory before training. */
+        input: z.string().min(1).default('datasets/text/moby-dick.txt'),
+        seqLen: positiveInt.default(DEFAULTS.SEQ_LEN),
+        step: positiveInt.default(DEFAULTS.WINDOW_STEP),
+        shards: positiveInt.default(DEFAULTS.SHARDS),
+        validationFraction: z.number().gt(0).lt(1).default(DEFAULTS.VALIDATION_FRACTION),
+      })
+      .strict()
+      .default({
+        input: 'datasets/text/moby-dick.txt',
+        seqLen: DEFAULTS.SEQ_LEN,
+        step: DEFAULTS.WINDOW_STEP,
+        shards: DEFAULTS.SHARDS,
+        validationFraction: DEFAULTS.VALIDATION_FRACTION,
+      }),
+    /** Worker agents (nodes) to start locally. */
+    workers: positiveInt.default(DEFAULTS.WORKERS),
+    /** Training processes per worker agent (GPUs, or CPU slots without a GPU). */
+    devicesPerWorker: positiveInt.default(DEFAULTS.DEVICES_PER_WORKER),
+    /** Samples per step across all ranks; each rank takes a strided share. */
+    globalBatch: positiveInt.default(DEFAULTS.GLOBAL_BATCH),
+    /** Total optimizer steps. If `epochs` is given instead, steps = epochs x steps per epoch. */
+    steps: positiveInt.optional(),
+    epochs: positiveInt.optional(),
+    seed: z.number().int().nonnegative().default(DEFAULTS.SEED),
+    optimizer: z.enum(OPTIMIZERS).default(DEFAULTS.OPTIMIZER),
+    learningRate: z.number().positive().default(DEFAULTS.LEARNING_RATE),
+    /** Global-norm gradient clipping after the all-reduce; none when absent. */
+    clipNorm: z.number().positive().optional(),
+    backend: z.enum(BACKENDS).default('auto'),
+    /** Coordinator host and port; port 0 picks a free one (printed at start-up). */
+    host: z.string().min(1).default(DEFAULTS.HOST),
+    port: z.number().int().min(0).max(65535).default(0),
+    /** Run directory; default runs/<date>-<name> under the current directory. */
+    out: z.string().min(1).optional(),
+    /** A checkpoint directory to continue from (its step, optimizer state and sampler position). */
+    resume: z.string().min(1).optional(),
+    checkpointEvery: positiveInt.default(DEFAULTS.CHECKPOINT_EVERY_STEPS),
+    logEvery: positiveInt.default(DEFAULTS.LOG_EVERY_STEPS),
+    /** Validation runs at the end (and every `validateEvery` steps if set) over at most this many samples. */
+    validationMaxSamples: positiveInt.default(DEFAULTS.VALIDATION_MAX_SAMPLES),
+    validateEvery: positiveInt.optional(),
+    /** The sample of generated text printed at the end of a local run. */
+    generate: z
+      .object({
+        prime: z.string().default('Call me Ishmael. '),
+        length: z.number().int().nonnegative().default(DEFAULTS.GENERATE_LENGTH_CHARS),
+        temperature: z.number().positive().default(DEFAULTS.GENERATE_TEMPERATURE),
+      })
+      .strict()
+      .default({ prime: 'Call me Ishmael. ', length: DEFAULTS.GENERATE_LENGTH_CHARS, temperature: DEFAULTS.GENERATE_TEMPERATURE }),
+  })
+  .strict();
+
+export type Job = z.infer<typeof JobSchema>;
+export type JobInput = z.input<typeof JobSchema>;
+
+/** Validates a job (from a file, flags, or both merged); errors name the field and the source. */
+export function parseJob(input: unknown, source = 'job'): Job {
+  const parsed = JobSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || '(root)';
+    throw new SeqtrainError('ERR_JOB_INVALID', `${source}: field "${field}" is invalid: ${issue?.message}.`, {
+      field,
+      file: source,
+    });
+  }
+  if (parsed.data.steps !== undefined && parsed.data.epochs !== undefined) {
+    throw new SeqtrainError('ERR_JOB_INVALID', `${source}: give either "steps" or "epochs", not both.`, {
+      field: 'steps',
+      file: source,
+    });
+  }
+  if (parsed.data.globalBatch < parsed.data.workers * parsed.data.devicesPerWorker) {
+    throw new SeqtrainError(
+      'ERR_JOB_INVALID',
+      `${source}: globalBatch ${parsed.data.globalBatch} is smaller than the world size ${parsed.data.workers * parsed.data.devicesPerWorker} (workers x devicesPerWorker); every rank needs at least one sample per step.`,
+      { field: 'globalBatch', file: source }
+    );
+  }
+  return parsed.data;
+}
+
+/** Deep-merges `over` onto `base` (objects merge, everything else replaces); undefined never overrides. */
+export function mergeJobInputs(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const prev = out[key];
+    // Recursing into {} as well drops the undefined leaves of a flag object that has no file counterpart.
+    if (isPlainObject(value)) out[key] = mergeJobInputs(isPlainObject(prev) ? prev : {}, value);
+    else out[key] = value;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

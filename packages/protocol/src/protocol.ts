@@ -1,0 +1,231 @@
+/**
+ * The coordinator <-> training-process protocol: one WebSocket per training process, one msgpack-encoded
+ * message per binary frame, validated with these schemas on receipt. The message flow is the numbered
+ * comment at the top of apps/coordinator/src/coordinator.ts.
+ *
+ * Compatibility: PROTOCOL_VERSION changes whenever a message or field changes meaning or is removed;
+ * a peer with another version is refused at `hello` with ERR_PROTOCOL_VERSION, never half-understood.
+ */
+import { Packr } from 'msgpackr';
+import { z } from 'zod';
+import { SeqtrainError } from '@seqtrain/common';
+
+export const PROTOCOL_VERSION = 1;
+
+/** zod's number() refuses NaN; a rank with no samples, or a diverged run, reports NaN and must get through. */
+const numberOrNaN = z.union([z.number(), z.nan()]);
+
+/** A SeqtrainError as it crosses the wire (SeqtrainError.toJSON()). */
+const WireError = z.object({
+  /** Stable error code, e.g. ERR_SHAPE_MISMATCH. */
+  code: z.string(),
+  /** Human-readable message: expected, got, where, fix. */
+  message: z.string(),
+  /** rank / file / field and any other context. */
+  details: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** Everything a training process needs to run its share of the job, resolved by the coordinator. */
+export const RunSpecSchema = z.object({
+  /** Model registry name. */
+  modelName: z.string(),
+  /** Model config, including vocabSize/seqLen taken from the dataset and the job's seed. */
+  modelConfig: z.record(z.string(), z.unknown()),
+  /** Absolute path of the prepared dataset directory (holds manifest.json); every rank reads it. */
+  dataDir: z.string(),
+  /** Samples per step across all ranks. */
+  globalBatch: z.number().int().positive(),
+  /** Seed of the sampler's permutation and of the model's initialisers. */
+  seed: z.number().int().nonnegative(),
+  optimizer: z.enum(['sgd', 'adam', 'rmsprop']),
+  learningRate: z.number().positive(),
+  /** Global-norm clip applied after the all-reduce; null for none. */
+  clipNorm: z.number().positive().nullable(),
+  /** Backend choice the job asked for ('auto' lets each process pick). */
+  backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+  /** Checkpoint to resume from (rank 0 loads it and broadcasts); null for a fresh start. */
+  resumeFrom: z.string().nullable(),
+  /** Collective timeout for this job (ms). */
+  collectiveTimeoutMs: z.number().int().positive(),
+});
+export type RunSpec = z.infer<typeof RunSpecSchema>;
+
+// ---- training process -> coordinator ----
+
+export const HelloSchema = z.object({
+  type: z.literal('hello'),
+  /** The sender's PROTOCOL_VERSION; must equal the coordinator's. */
+  protocolVersion: z.number().int(),
+  /** Id of the worker agent (node) that started the process; ranks are grouped by it. */
+  agentId: z.string().min(1),
+  /** Index of the process on its node (its GPU / CPU slot). */
+  localRank: z.number().int().nonnegative(),
+  /** Host name of the node, for logs and the summary. */
+  hostname: z.string(),
+  pid: z.number().int().positive(),
+  /** ws:// address of the process's ring listener, which its ring neighbours dial. */
+  ringAddress: z.string().min(1),
+  /** The compute backend the process selected, and the one-line description it printed. */
+  backend: z.string(),
+  backendDescription: z.string(),
+});
+
+export const ReadySchema = z.object({
+  type: z.literal('ready'),
+  rank: z.number().int().nonnegative(),
+  /** Number of trainable parameters (all ranks must agree; checked by the coordinator). */
+  parameterCount: z.number().int().nonnegative(),
+});
+
+export const StepDoneSchema = z.object({
+  type: z.literal('stepDone'),
+  rank: z.number().int().nonnegative(),
+  /** Global step just completed (0-based). */
+  step: z.number().int().nonnegative(),
+  /** Mean loss over this rank's local samples (nats); NaN when it had none. */
+  loss: numberOrNaN,
+  /** Local samples this step. */
+  count: z.number().int().nonnegative(),
+  /** Forward + backward time (s). */
+  computeSeconds: z.number().nonnegative(),
+  /** Time inside the gradient all-reduce (s). */
+  commSeconds: z.number().nonnegative(),
+  /** Time reading the batch from the Arrow shards (s). */
+  dataSeconds: z.number().nonnegative(),
+});
+
+export const EvalDoneSchema = z.object({
+  type: z.literal('evalDone'),
+  rank: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative(),
+  /** Sum of per-sample losses on this rank's share of the validation samples (nats). */
+  lossSum: numberOrNaN,
+  count: z.number().int().nonnegative(),
+});
+
+export const CheckpointDoneSchema = z.object({
+  type: z.literal('checkpointDone'),
+  rank: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative(),
+  /** Absolute path of the checkpoint directory written. */
+  path: z.string(),
+});
+
+export const FailedSchema = z.object({
+  type: z.literal('failed'),
+  /** The failing process's rank, or null before it was assigned one. */
+  rank: z.number().int().nonnegative().nullable(),
+  error: WireError,
+});
+
+export const WorkerMessageSchema = z.discriminatedUnion('type', [
+  HelloSchema,
+  ReadySchema,
+  StepDoneSchema,
+  EvalDoneSchema,
+  CheckpointDoneSchema,
+  FailedSchema,
+]);
+export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
+
+// ---- coordinator -> training process ----
+
+export const WelcomeSchema = z.object({
+  type: z.literal('welcome'),
+  protocolVersion: z.number().int(),
+  /** Global rank, 0..worldSize-1; rank 0 broadcasts initial weights and writes checkpoints. */
+  rank: z.number().int().nonnegative(),
+  worldSize: z.number().int().positive(),
+  /** Ring listener address of every rank, index = rank. */
+  peers: z.array(z.string()),
+  run: RunSpecSchema,
+  /** First step to run (non-zero after --resume). */
+  startStep: z.number().int().nonnegative(),
+});
+
+export const StepSchema = z.object({
+  type: z.literal('step'),
+  /** Global step (0-based) across epochs. */
+  step: z.number().int().nonnegative(),
+  epoch: z.number().int().nonnegative(),
+  /** Step within the epoch: selects the sampler's batch. */
+  stepInEpoch: z.number().int().nonnegative(),
+  /** Samples in this step's global batch (smaller on an epoch's last step). */
+  globalCount: z.number().int().positive(),
+});
+
+export const EvaluateSchema = z.object({
+  type: z.literal('evaluate'),
+  step: z.number().int().nonnegative(),
+  /** Evaluate the first maxSamples validation rows, rank r taking rows r, r+N, ... */
+  maxSamples: z.number().int().positive(),
+  /** Rows per forward pass on each rank. */
+  batchSize: z.number().int().positive(),
+});
+
+export const CheckpointSchema = z.object({
+  type: z.literal('checkpoint'),
+  step: z.number().int().nonnegative(),
+  /** Absolute directory rank 0 writes the checkpoint to. */
+  dir: z.string(),
+  /** Trainer state to record alongside the weights. */
+  epoch: z.number().int().nonnegative(),
+  stepInEpoch: z.number().int().nonnegative(),
+});
+
+export const ShutdownSchema = z.object({
+  type: z.literal('shutdown'),
+  /** Why the run ended ('completed', or the error that aborted it). */
+  reason: z.string(),
+  /** Whether the process should exit non-zero. */
+  failed: z.boolean(),
+});
+
+export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
+  WelcomeSchema,
+  StepSchema,
+  EvaluateSchema,
+  CheckpointSchema,
+  ShutdownSchema,
+]);
+export type CoordinatorMessage = z.infer<typeof CoordinatorMessageSchema>;
+
+export type MessageOf<U extends { type: string }, T extends U['type']> = Extract<U, { type: T }>;
+
+/**
+ * msgpack with moreTypes: the default Packr silently turns typed arrays into plain objects;
+ * control messages carry no typed arrays today, but the codec must never corrupt one if they do.
+ */
+const packr = new Packr({ moreTypes: true, useRecords: false });
+
+export function encodeMessage(message: WorkerMessage | CoordinatorMessage): Uint8Array {
+  return packr.pack(message);
+}
+
+/** Decodes and validates; anything malformed is ERR_BAD_FRAME with the reason (the peer is then refused). */
+export function decodeWorkerMessage(bytes: Uint8Array): WorkerMessage {
+  return decodeWith(WorkerMessageSchema, bytes, 'worker');
+}
+
+export function decodeCoordinatorMessage(bytes: Uint8Array): CoordinatorMessage {
+  return decodeWith(CoordinatorMessageSchema, bytes, 'coordinator');
+}
+
+function decodeWith<T>(schema: z.ZodType<T>, bytes: Uint8Array, from: string): T {
+  let raw: unknown;
+  try {
+    raw = packr.unpack(bytes);
+  } catch (err) {
+    throw new SeqtrainError('ERR_BAD_FRAME', `Undecodable ${from} message (${bytes.byteLength} bytes): ${(err as Error).message}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SeqtrainError(
+      'ERR_BAD_FRAME',
+      `Invalid ${from} message: field "${issue?.path.join('.') || '(root)'}" ${issue?.message}.`,
+      { field: issue?.path.join('.') }
+    );
+  }
+  return parsed.data;
+}
