@@ -1,1 +1,26 @@
-export {};
+export type { CollectiveLike, CollectiveCallLike } from './collective-like.js';
+export { OPTIMIZER_NAMES, createOptimizer, isOptimizerName } from './optimizer-factory.js';
+export type { OptimizerName } from './optimizer-factory.js';
+export { DataParallelTrainer, EVAL_CHUNK_SAMPLES } from './data-parallel-trainer.js';
+export type { DataParallelTrainerOptions, StepContext, StepResult, TrainBatch } from './data-parallel-trainer.js';
+export {
+  checkOptimizerState,
+  decodeOptimizerState,
+  encodeOptimizerState,
+  readOptimizerState,
+  writeOptimizerState,
+} from './optimizer-state.js';
+export type { OptimizerState, OptimizerStateSpec } from './optimizer-state.js';
+export { parseTrainerState } from './trainer-state.js';
+export type { TrainerState } from './trainer-state.js';
+export {
+  loadCheckpoint,
+  saveCheckpoint,
+  OPTIMIZER_BIN_FILE,
+  OPTIMIZER_JSON_FILE,
+  TRAINER_STATE_FILE,
+} from './checkpoint.js';
+export type { CheckpointParts } from './checkpoint.js';
+export { clipByGlobalNorm, globalNorm } from './gradient-clipping.js';
+export { sparseCrossEntropy, PROBABILITY_EPSILON } from './sparse-cross-entropy.js';
+export { flattenTensors, tensorsFromFlat } from './flat-tensors.js';

@@ -1,0 +1,131 @@
+/**
+ * `char-lm`: the Keras text-generation lab's character language model. It reads a window of
+ * `seqLen` character ids and predicts the next character:
+ *   Embedding(vocabSize, embeddingDim) -> layers x recurrent(units) -> Dense(vocabSize, softmax).
+ *
+ * Every initializer is seeded from `config.seed` with a distinct offset per weight, so two builds
+ * with the same config are bitwise identical (what lets each rank build its replica locally and
+ * the checks compare replicas); initializers follow Keras' defaults (uniform +-0.05 embeddings,
+ * Glorot-uniform kernels, orthogonal recurrent kernels (computed by fast-orthogonal.ts), zero
+ * biases, LSTM forget-gate bias 1).
+ * No dropout: the training step must be a deterministic function of weights and batch.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
+import { fastOrthogonal } from './fast-orthogonal.js';
+
+export const CHAR_LM_MODEL_NAME = 'char-lm';
+
+export const RECURRENT_CELLS = ['lstm', 'gru', 'simple_rnn'] as const;
+export type RecurrentCell = (typeof RECURRENT_CELLS)[number];
+
+export interface CharLmConfig {
+  vocabSize: number;
+  seqLen: number;
+  embeddingDim: number;
+  units: number;
+  layers: number;
+  cell: RecurrentCell;
+  seed: number;
+}
+
+export const CHAR_LM_DEFAULTS = {
+  embeddingDim: 32,
+  units: 128,
+  layers: 1,
+  cell: 'lstm',
+  seed: DEFAULTS.SEED,
+} as const satisfies Partial<CharLmConfig>;
+
+/** Keras' default Embedding initializer is uniform on [-0.05, 0.05]. */
+const EMBEDDING_INIT_LIMIT = 0.05;
+
+const POSITIVE_INT_FIELDS = ['vocabSize', 'seqLen', 'embeddingDim', 'units', 'layers'] as const;
+const KNOWN_FIELDS: readonly string[] = [...POSITIVE_INT_FIELDS, 'cell', 'seed'];
+
+function invalid(field: string, expected: string, got: unknown): SeqtrainError {
+  return new SeqtrainError(
+    'ERR_INVALID_ARGUMENT',
+    `char-lm config field "${field}" must be ${expected}; got ${JSON.stringify(got)}. Fix model.config.${field} in the job.`,
+    { field: `model.config.${field}` }
+  );
+}
+
+/** Validates a raw char-lm config, fills defaults, and rejects unknown fields (typos). */
+export function parseCharLmConfig(raw: Record<string, unknown>): CharLmConfig {
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_FIELDS.includes(key)) {
+      throw new SeqtrainError(
+        'ERR_INVALID_ARGUMENT',
+        `char-lm config has an unknown field "${key}". Known fields: ${KNOWN_FIELDS.join(', ')}.`,
+        { field: `model.config.${key}` }
+      );
+    }
+  }
+  const merged: Record<string, unknown> = { ...CHAR_LM_DEFAULTS, ...raw };
+  for (const field of POSITIVE_INT_FIELDS) {
+    const value = merged[field];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw invalid(field, 'a positive integer', value);
+    }
+  }
+  const cell = merged['cell'];
+  if (typeof cell !== 'string' || !(RECURRENT_CELLS as readonly string[]).includes(cell)) {
+    throw invalid('cell', `one of ${RECURRENT_CELLS.join(', ')}`, cell);
+  }
+  const seed = merged['seed'];
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw invalid('seed', 'an integer', seed);
+  return merged as unknown as CharLmConfig;
+}
+
+function recurrentLayer(config: CharLmConfig, index: number, nextSeed: () => number): tfl.layers.Layer {
+  const common = {
+    name: `rnn_${index}`,
+    units: config.units,
+    returnSequences: index < config.layers - 1,
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: nextSeed() }),
+    recurrentInitializer: fastOrthogonal({ seed: nextSeed(), gain: 1 }),
+    biasInitializer: tfl.initializers.zeros(),
+  };
+  switch (config.cell) {
+    case 'lstm':
+      return tfl.layers.lstm({ ...common, unitForgetBias: true });
+    case 'gru':
+      return tfl.layers.gru(common);
+    case 'simple_rnn':
+      return tfl.layers.simpleRNN(common);
+  }
+}
+
+/** Builds a char-lm from a complete config (parseCharLmConfig fills one from a job file's). */
+export function buildCharLm(config: CharLmConfig): LayersModel {
+  // Seeds seed+1, seed+2, ... in layer order: distinct per weight, stable across builds.
+  let lastSeed = config.seed;
+  const nextSeed = (): number => ++lastSeed;
+  const model = tfl.sequential({ name: 'char_lm' });
+  model.add(
+    tfl.layers.embedding({
+      name: 'embedding',
+      inputDim: config.vocabSize,
+      outputDim: config.embeddingDim,
+      inputLength: config.seqLen,
+      embeddingsInitializer: tfl.initializers.randomUniform({
+        minval: -EMBEDDING_INIT_LIMIT,
+        maxval: EMBEDDING_INIT_LIMIT,
+        seed: nextSeed(),
+      }),
+    })
+  );
+  for (let i = 0; i < config.layers; i++) model.add(recurrentLayer(config, i, nextSeed));
+  model.add(
+    tfl.layers.dense({
+      name: 'next_char',
+      units: config.vocabSize,
+      activation: 'softmax',
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: nextSeed() }),
+      biasInitializer: tfl.initializers.zeros(),
+    })
+  );
+  return model;
+}
