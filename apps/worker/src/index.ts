@@ -1,1 +1,4 @@
-export {};
+export { runWorkerAgent, visibleGpuCount } from './worker-agent.js';
+export type { WorkerAgentOptions } from './worker-agent.js';
+export { runTrainingProcess } from './training-process.js';
+export type { TrainingProcessOptions } from './training-process.js';

@@ -1,0 +1,34 @@
+/** `seqtrain coordinator`: the coordinator alone, for workers started elsewhere (other hosts, Slurm, Kubernetes). */
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { Coordinator } from '@seqtrain/coordinator';
+import type { SeqtrainError } from '@seqtrain/common';
+import { addJobOptions, resolveJob, type JobFlags } from '../job-options.js';
+import { RunProgress } from '../progress.js';
+import { timestamp } from '../paths.js';
+import { prepareJobData } from '../prepare-job-data.js';
+
+export function coordinatorCommand(): Command {
+  return addJobOptions(new Command('coordinator'))
+    .description('run the coordinator only; start workers with `seqtrain worker --coordinator ws://HOST:PORT`')
+    .action(async (flags: JobFlags) => {
+      const job = resolveJob(flags);
+      const runDir = resolve(job.out ?? join('runs', `${timestamp()}-${job.name}`));
+      const say = (line: string) => process.stderr.write(line + '\n');
+      const dataDir = await prepareJobData(job, runDir, say);
+      const progress = new RunProgress({ tty: process.stderr.isTTY === true, logEvery: job.logEvery });
+      const coordinator = await Coordinator.start({ job, runDir, dataDir, onEvent: (e) => progress.handle(e) });
+      say(`waiting for ${job.workers * job.devicesPerWorker} training processes: seqtrain worker --coordinator ${coordinator.address}`);
+      try {
+        const summary = await coordinator.done;
+        progress.stop();
+        process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+      } catch (err) {
+        progress.stop();
+        say(`run failed: ${(err as SeqtrainError).code ?? ''} ${(err as Error).message}`);
+        process.exitCode = 1;
+      } finally {
+        await coordinator.close();
+      }
+    });
+}

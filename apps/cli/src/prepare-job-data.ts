@@ -1,0 +1,41 @@
+/** Resolves a job's training data: a prepared directory as given, or the corpus prepared into the run directory. */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SeqtrainError } from '@seqtrain/common';
+import { prepareText } from '@seqtrain/data';
+import type { Job } from '@seqtrain/protocol';
+import { resolveInput } from './paths.js';
+
+export async function prepareJobData(job: Job, runDir: string, say: (line: string) => void): Promise<string> {
+  if (job.data.dir) {
+    const dir = resolve(job.data.dir);
+    if (!existsSync(join(dir, 'manifest.json'))) {
+      throw new SeqtrainError('ERR_DATA_NOT_FOUND', `No manifest.json in ${dir}; give --data a directory written by \`seqtrain prepare\`.`, { file: dir, field: 'data.dir' });
+    }
+    return dir;
+  }
+  const input = resolveInput(job.data.input);
+  const out = join(runDir, 'data');
+  if (existsSync(join(out, 'manifest.json'))) return out;
+  const t0 = performance.now();
+  let lastPercent = -1;
+  const manifest = await prepareText({
+    input,
+    out,
+    seqLen: job.data.seqLen,
+    step: job.data.step,
+    shards: job.data.shards,
+    validationFraction: job.data.validationFraction,
+    onProgress: (done, total) => {
+      const percent = Math.floor((100 * done) / Math.max(1, total));
+      if (percent >= lastPercent + 25) {
+        lastPercent = percent;
+        say(`  preparing ${input}: ${percent}%`);
+      }
+    },
+  });
+  say(
+    `prepared ${manifest.splits.train.rows} training and ${manifest.splits.validation.rows} validation windows (vocabulary ${manifest.vocab.length}) in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${out}`
+  );
+  return out;
+}
