@@ -1,8 +1,10 @@
-/** Loads a checkpoint in this process and samples text from it (used by `generate` and at the end of `local`). */
-import { selectBackend, type BackendChoice } from '@seqtrain/backend';
-import { sampleText } from '@seqtrain/models';
-import { loadCheckpoint } from '@seqtrain/trainer';
+/**
+ * Loads a checkpoint in this process and samples text from it (used by `generate` and at the end of
+ * `local`). tfjs is imported lazily: commands that never touch a model (help, worker, prepare) start
+ * without paying for it.
+ */
 import { SeqtrainError } from '@seqtrain/common';
+import type { BackendChoice } from '@seqtrain/backend';
 
 export interface GenerateOptions {
   checkpoint: string;
@@ -14,6 +16,11 @@ export interface GenerateOptions {
 }
 
 export async function generateText(options: GenerateOptions): Promise<string> {
+  const [{ selectBackend }, { sampleText }, { loadCheckpoint }] = await Promise.all([
+    import('@seqtrain/backend'),
+    import('@seqtrain/models'),
+    import('@seqtrain/trainer'),
+  ]);
   await selectBackend(options.backend);
   const { model, state } = await loadCheckpoint(options.checkpoint);
   if (!state.vocab || state.vocab.length === 0) {

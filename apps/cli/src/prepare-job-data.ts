@@ -39,3 +39,18 @@ export async function prepareJobData(job: Job, runDir: string, say: (line: strin
   );
   return out;
 }
+
+/**
+ * Checks the job's model name and config against the registry before any process starts, so a typo in
+ * `model.config` is one clear error here rather than a failure reported by every rank.
+ */
+export async function checkJobModel(job: Job, dataDir: string): Promise<void> {
+  const [{ resolveModelConfig }, { readManifest }] = await Promise.all([import('@seqtrain/models'), import('@seqtrain/data')]);
+  const manifest = await readManifest(dataDir);
+  try {
+    resolveModelConfig(job.model.name, { ...job.model.config, vocabSize: manifest.vocab.length, seqLen: manifest.seqLen, seed: job.seed });
+  } catch (err) {
+    const e = err as SeqtrainError;
+    throw new SeqtrainError('ERR_JOB_INVALID', `model "${job.model.name}": ${e.message}`, { ...e.details, field: `model.config${e.details?.field ? `.${e.details.field}` : ''}` });
+  }
+}

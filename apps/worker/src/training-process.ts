@@ -8,7 +8,7 @@ import { DEFAULTS, SeqtrainError, createLogger, readEnv, type Logger } from '@se
 import { selectBackend, type BackendChoice, type SelectedBackend } from '@seqtrain/backend';
 import { Collective, WebSocketRingListener } from '@seqtrain/collective';
 import { ArrowDataset, DistributedSampler } from '@seqtrain/data';
-import { buildModel } from '@seqtrain/models';
+import { buildModel, resolveModelConfig } from '@seqtrain/models';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DataParallelTrainer, createOptimizer, loadCheckpoint, saveCheckpoint, type TrainerState } from '@seqtrain/trainer';
 import { PROTOCOL_VERSION, type CoordinatorMessage, type MessageOf } from '@seqtrain/protocol';
@@ -144,7 +144,7 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, l
     state: {
       seed: run.seed,
       optimizer: { name: run.optimizer, learningRate: run.learningRate },
-      model: { name: run.modelName, config: run.modelConfig },
+      model: { name: run.modelName, config: resolveModelConfig(run.modelName, run.modelConfig) },
       dataset: run.dataDir,
       vocab: [...train.manifest.vocab],
     },

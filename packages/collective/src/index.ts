@@ -1,1 +1,17 @@
-export {};
+export type { Transport } from './transport.js';
+export { createInMemoryTransports } from './in-memory-transport.js';
+export { WebSocketRingListener } from './websocket-transport.js';
+export type { RingListenOptions, RingConnectOptions } from './websocket-transport.js';
+export { createLocalWebSocketRing } from './local-websocket-ring.js';
+export type { LocalWebSocketRing } from './local-websocket-ring.js';
+export { Collective } from './collective.js';
+export type { CollectiveCallOptions, CollectiveOptions, ReduceOp } from './collective.js';
+export type { CollectiveContext, CollectiveKind } from './collective-context.js';
+export type { CollectiveDescriptor } from './descriptor.js';
+export { ringAllReduce } from './ring-allreduce.js';
+export { ringBroadcast, ringBroadcastBytes } from './ring-broadcast.js';
+export { ringSegments } from './segments.js';
+export type { Segment } from './segments.js';
+export { CHUNK_BYTES, SEND_WINDOW_CHUNKS, WIRE_VERSION } from './constants.js';
+export { FRAME_HEADER_BYTES } from './frame.js';
+export { encodeValue, decodeValue } from './value-codec.js';

@@ -6,7 +6,7 @@ import type { SeqtrainError } from '@seqtrain/common';
 import { addJobOptions, resolveJob, type JobFlags } from '../job-options.js';
 import { RunProgress } from '../progress.js';
 import { timestamp } from '../paths.js';
-import { prepareJobData } from '../prepare-job-data.js';
+import { checkJobModel, prepareJobData } from '../prepare-job-data.js';
 
 export function coordinatorCommand(): Command {
   return addJobOptions(new Command('coordinator'))
@@ -16,6 +16,7 @@ export function coordinatorCommand(): Command {
       const runDir = resolve(job.out ?? join('runs', `${timestamp()}-${job.name}`));
       const say = (line: string) => process.stderr.write(line + '\n');
       const dataDir = await prepareJobData(job, runDir, say);
+      await checkJobModel(job, dataDir);
       const progress = new RunProgress({ tty: process.stderr.isTTY === true, logEvery: job.logEvery });
       const coordinator = await Coordinator.start({ job, runDir, dataDir, onEvent: (e) => progress.handle(e) });
       say(`waiting for ${job.workers * job.devicesPerWorker} training processes: seqtrain worker --coordinator ${coordinator.address}`);

@@ -13,7 +13,7 @@ import type { Job } from '@seqtrain/protocol';
 import { addJobOptions, resolveJob, type JobFlags } from '../job-options.js';
 import { RunProgress } from '../progress.js';
 import { CLI_BIN, timestamp } from '../paths.js';
-import { prepareJobData } from '../prepare-job-data.js';
+import { checkJobModel, prepareJobData } from '../prepare-job-data.js';
 import { generateText } from '../generate-text.js';
 
 const LOG_TAIL_LINES = 15;
@@ -34,6 +34,7 @@ export async function runLocal(job: Job, options: { progress: boolean; generate:
   const say = (line: string) => process.stderr.write(line + '\n');
   say(`run directory: ${runDir}`);
   const dataDir = await prepareJobData(job, runDir, say);
+  await checkJobModel(job, dataDir);
   const progress = new RunProgress({ tty: options.progress && process.stderr.isTTY === true, logEvery: job.logEvery });
   const coordinator = await Coordinator.start({
     job,

@@ -1,0 +1,399 @@
+/**
+ * A Transport over WebSockets (`ws`), one process per rank. Each training process opens a
+ * WebSocketRingListener, advertises its `address` to the coordinator, and once it knows every peer's
+ * address calls connect() to get its Transport.
+ *
+ * Connections are one-way: rank r sends to peer p over a connection r dialed to p's listener, and
+ * receives from p over the connection p dialed to r. So each ordered pair has its own socket, FIFO
+ * order per pair comes from TCP, and N = 2 (next == prev) needs no special case. A ring uses N
+ * connections in all. connect() dials the next rank eagerly; other peers are dialed on first send.
+ * The first frame on a connection is a HELLO carrying the dialer's rank and world size; the
+ * listener drops connections with a bad hello, an unknown rank, or a rank that is already connected.
+ *
+ * Socket settings: perMessageDeflate off on both ends (float data does not compress, and deflate
+ * costs more CPU than the link saves), maxPayload set explicitly, TCP_NODELAY on (ws sets it too;
+ * chunks are large but the small descriptor frames must not wait for Nagle), bufferutil present so
+ * ws masks/unmasks frames natively.
+ */
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { DEFAULTS, readEnv, SeqtrainError } from '@seqtrain/common';
+import { DIAL_RETRY_INITIAL_MS, DIAL_RETRY_MAX_MS, HELLO_TIMEOUT_MS, WIRE_VERSION } from './constants.js';
+import { FrameInbox, peerClosedError, transportClosedError } from './frame-inbox.js';
+import { copyBytes, decodeFrameHeader, encodeFrame, framePayload, FramePhase, FrameType } from './frame.js';
+import { checkPeer, type Transport } from './transport.js';
+import { decodeValue, encodeValue } from './value-codec.js';
+
+export interface RingListenOptions {
+  /** Interface to bind (default DEFAULTS.HOST, loopback). */
+  host?: string;
+  /** Port to bind; 0 (default) picks a free one. */
+  port?: number;
+  /** Largest frame accepted (ws maxPayload), default DEFAULTS.MAX_FRAME_BYTES; larger frames close the connection. */
+  maxPayloadBytes?: number;
+  /** Host put into `address` when it differs from the bound one (e.g. binding 0.0.0.0). Default: host. */
+  advertisedHost?: string;
+}
+
+export interface RingConnectOptions {
+  rank: number;
+  worldSize: number;
+  /** Every rank's listener address, index = rank (this rank's own entry is not used). */
+  peers: string[];
+  /** How long to keep dialing a peer whose listener is not up yet, and the default recv timeout budget (default SEQTRAIN_COLLECTIVE_TIMEOUT_MS, then DEFAULTS.COLLECTIVE_TIMEOUT_MS). */
+  timeoutMs?: number;
+}
+
+interface Hello {
+  version: number;
+  rank: number;
+  worldSize: number;
+}
+
+interface Incoming {
+  socket: WebSocket;
+  worldSize: number;
+}
+
+/** WebSocket close code for a connection refused by policy (bad hello, unknown or duplicate rank). */
+const CLOSE_POLICY = 1008;
+/** How long close() waits for a graceful close handshake before dropping the socket. */
+const CLOSE_GRACE_MS = 2_000;
+
+export class WebSocketRingListener {
+  /** e.g. "ws://127.0.0.1:43121": what a training process advertises to the coordinator. */
+  readonly address: string;
+  private readonly inboxes = new Map<number, FrameInbox>();
+  private readonly incoming = new Map<number, Incoming>();
+  private readonly accepted = new Set<WebSocket>();
+  private world: { rank: number; worldSize: number } | undefined;
+  private transport: WebSocketTransport | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly server: WebSocketServer,
+    address: string,
+    readonly maxPayloadBytes: number
+  ) {
+    this.address = address;
+    server.on('connection', (socket, request) => {
+      request.socket.setNoDelay(true);
+      this.accept(socket);
+    });
+  }
+
+  static async listen(options: RingListenOptions = {}): Promise<WebSocketRingListener> {
+    const host = options.host ?? DEFAULTS.HOST;
+    const port = options.port ?? 0;
+    const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULTS.MAX_FRAME_BYTES;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `Ring listener port must be an integer in [0, 65535], got ${port}.`, { field: 'port' });
+    }
+    if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1024) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `maxPayloadBytes must be an integer of at least 1024, got ${maxPayloadBytes}.`, { field: 'maxPayloadBytes' });
+    }
+    const server = new WebSocketServer({ host, port, perMessageDeflate: false, maxPayload: maxPayloadBytes, clientTracking: false });
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', (err) =>
+        reject(new SeqtrainError('ERR_INVALID_ARGUMENT', `Ring listener cannot listen on ${host}:${port}: ${err.message}. Pick another host/port (port 0 picks a free one).`, { field: 'port' }, { cause: err }))
+      );
+    });
+    const bound = server.address() as AddressInfo;
+    const advertised = options.advertisedHost ?? host;
+    const hostPart = advertised.includes(':') ? `[${advertised}]` : advertised;
+    return new WebSocketRingListener(server, `ws://${hostPart}:${bound.port}`, maxPayloadBytes);
+  }
+
+  /**
+   * Forms this rank's transport once every rank's address is known. Dials the next rank in the ring
+   * now (retrying until timeoutMs while its listener comes up); accepts peers whenever they dial.
+   */
+  async connect(options: RingConnectOptions): Promise<Transport> {
+    const { rank, worldSize, peers } = options;
+    if (this.closed) throw new SeqtrainError('ERR_INVALID_ARGUMENT', `The ring listener at ${this.address} is closed; listen again.`);
+    if (this.world) throw new SeqtrainError('ERR_INVALID_ARGUMENT', `connect() was already called on the ring listener at ${this.address} (as rank ${this.world.rank}); a listener forms one transport.`);
+    if (!Number.isInteger(worldSize) || worldSize < 1) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `worldSize must be a positive integer, got ${worldSize}.`, { field: 'worldSize' });
+    }
+    if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `rank must be an integer in [0, ${worldSize}), got ${rank}.`, { field: 'rank' });
+    }
+    if (!Array.isArray(peers) || peers.length !== worldSize || peers.some((peer) => typeof peer !== 'string')) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `peers must list one ws:// address per rank (${worldSize}), got ${JSON.stringify(peers)}.`, { field: 'peers', rank });
+    }
+    const timeoutMs = options.timeoutMs ?? readEnv().SEQTRAIN_COLLECTIVE_TIMEOUT_MS ?? DEFAULTS.COLLECTIVE_TIMEOUT_MS;
+    this.world = { rank, worldSize };
+    // Peers that dialed before the world was known: drop the ones that do not fit it.
+    for (const [peer, entry] of [...this.incoming]) {
+      const problem = this.helloProblem({ version: WIRE_VERSION, rank: peer, worldSize: entry.worldSize });
+      if (problem) {
+        this.incoming.delete(peer);
+        this.inboxes.delete(peer);
+        entry.socket.close(CLOSE_POLICY, problem);
+      }
+    }
+    for (const inbox of this.inboxes.values()) inbox.ownRank = rank;
+    for (let peer = 0; peer < worldSize; peer++) if (peer !== rank) this.inbox(peer);
+    const transport = new WebSocketTransport(this, rank, worldSize, peers, timeoutMs);
+    this.transport = transport;
+    if (worldSize > 1) await transport.dial((rank + 1) % worldSize);
+    return transport;
+  }
+
+  /**
+   * Closes the transport (if formed), every connection and the server. Closing the transport does
+   * the same: a listener forms one transport, so neither outlives the other.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.transport?.shutdown();
+    await Promise.all([...this.accepted].map((socket) => closeGracefully(socket)));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The frames received from peer (created on first use, before or after connect()). */
+  inbox(peer: number): FrameInbox {
+    let inbox = this.inboxes.get(peer);
+    if (!inbox) {
+      inbox = new FrameInbox(peer, this.world?.rank ?? -1);
+      this.inboxes.set(peer, inbox);
+    }
+    return inbox;
+  }
+
+  private accept(socket: WebSocket): void {
+    this.accepted.add(socket);
+    let peer: number | undefined;
+    const helloTimer = setTimeout(() => socket.close(CLOSE_POLICY, 'no hello frame'), HELLO_TIMEOUT_MS);
+    socket.on('error', () => undefined); // 'close' follows and does the bookkeeping
+    socket.on('close', (code, reason) => {
+      clearTimeout(helloTimer);
+      this.accepted.delete(socket);
+      if (peer !== undefined && this.incoming.get(peer)?.socket === socket) {
+        const why = `connection closed, code ${code}${reason.length ? `: ${reason.toString()}` : ''}`;
+        this.inbox(peer).close(peerClosedError(this.world?.rank ?? -1, peer, why));
+      }
+    });
+    socket.on('message', (data) => {
+      const frame = toBytes(data);
+      if (peer !== undefined) {
+        this.inbox(peer).push(frame);
+        return;
+      }
+      clearTimeout(helloTimer);
+      const hello = parseHello(frame);
+      const problem = typeof hello === 'string' ? hello : this.helloProblem(hello);
+      if (typeof hello === 'string' || problem !== undefined) {
+        socket.close(CLOSE_POLICY, (problem ?? 'bad hello').slice(0, 120));
+        return;
+      }
+      if (this.incoming.has(hello.rank)) {
+        socket.close(CLOSE_POLICY, `duplicate rank ${hello.rank}`);
+        return;
+      }
+      peer = hello.rank;
+      this.incoming.set(peer, { socket, worldSize: hello.worldSize });
+      this.inbox(peer);
+    });
+  }
+
+  /** Why a hello is refused, or undefined when it fits the world known so far. */
+  private helloProblem(hello: Hello): string | undefined {
+    if (hello.version !== WIRE_VERSION) return `wire version ${hello.version}, expected ${WIRE_VERSION}`;
+    if (!Number.isInteger(hello.rank) || hello.rank < 0) return `invalid rank ${hello.rank}`;
+    if (!this.world) return undefined;
+    if (hello.worldSize !== this.world.worldSize) return `world size ${hello.worldSize}, expected ${this.world.worldSize}`;
+    if (hello.rank >= this.world.worldSize) return `unknown rank ${hello.rank} (world size ${this.world.worldSize})`;
+    if (hello.rank === this.world.rank) return `rank ${hello.rank} is this listener's own rank`;
+    return undefined;
+  }
+}
+
+class WebSocketTransport implements Transport {
+  private readonly dials = new Map<number, Promise<WebSocket>>();
+  private readonly open = new Map<number, WebSocket>();
+  /** Last send still waiting for its peer's dial; later sends queue behind it to keep FIFO order. */
+  private readonly queued = new Map<number, Promise<void>>();
+  private readonly closeReasons = new Map<number, string>();
+  private readonly dialed = new Set<WebSocket>();
+  private closed = false;
+
+  constructor(
+    private readonly listener: WebSocketRingListener,
+    readonly rank: number,
+    readonly worldSize: number,
+    private readonly peers: readonly string[],
+    private readonly timeoutMs: number
+  ) {}
+
+  send(peer: number, frame: Uint8Array): Promise<void> {
+    try {
+      checkPeer(this, peer);
+      if (this.closed) throw transportClosedError(this.rank, peer);
+      if (frame.byteLength > this.listener.maxPayloadBytes) {
+        throw new SeqtrainError(
+          'ERR_INVALID_ARGUMENT',
+          `Rank ${this.rank} cannot send a ${frame.byteLength}-byte frame to rank ${peer}: the largest frame is ${this.listener.maxPayloadBytes} bytes (maxPayloadBytes). Send it in smaller chunks or raise maxPayloadBytes on every rank.`,
+          { rank: peer, field: 'maxPayloadBytes' }
+        );
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const socket = this.open.get(peer);
+    // ws copies (masks) a client frame into its own buffer during send(), so the caller's buffer is free on return.
+    if (socket && !this.queued.has(peer)) return this.write(socket, peer, frame);
+    const copy = copyBytes(frame);
+    const previous = this.queued.get(peer) ?? Promise.resolve();
+    const sent = previous
+      .catch(() => undefined)
+      .then(() => this.dial(peer))
+      .then((dialedSocket) => this.write(dialedSocket, peer, copy));
+    this.queued.set(peer, sent);
+    const clear = (): void => {
+      if (this.queued.get(peer) === sent) this.queued.delete(peer);
+    };
+    sent.then(clear, clear);
+    return sent;
+  }
+
+  recv(peer: number, timeoutMs: number): Promise<Uint8Array> {
+    try {
+      checkPeer(this, peer);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.closed) return Promise.reject(transportClosedError(this.rank, peer));
+    return this.listener.inbox(peer).next(timeoutMs);
+  }
+
+  /** Closes this transport and its listener (connections both ways, and the server). */
+  close(): Promise<void> {
+    return this.listener.close();
+  }
+
+  /** The transport's part of closing: fail pending recvs, close the connections this rank dialed. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (let peer = 0; peer < this.worldSize; peer++) {
+      if (peer !== this.rank) this.listener.inbox(peer).close(transportClosedError(this.rank, peer), true);
+    }
+    await Promise.all([...this.dialed].map((socket) => closeGracefully(socket)));
+  }
+
+  /** The open connection to peer, dialing it (once) if needed. */
+  dial(peer: number): Promise<WebSocket> {
+    let dialing = this.dials.get(peer);
+    if (!dialing) {
+      dialing = this.openConnection(peer);
+      dialing.catch(() => undefined);
+      this.dials.set(peer, dialing);
+    }
+    return dialing;
+  }
+
+  private write(socket: WebSocket, peer: number, frame: Uint8Array): Promise<void> {
+    if (socket.readyState !== WebSocket.OPEN) {
+      return Promise.reject(peerClosedError(this.rank, peer, this.closeReasons.get(peer) ?? 'connection closing'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      socket.send(frame, { binary: true }, (err) => {
+        if (err) reject(peerClosedError(this.rank, peer, this.closeReasons.get(peer) ?? err.message));
+        else resolve();
+      });
+    });
+  }
+
+  private async openConnection(peer: number): Promise<WebSocket> {
+    const address = this.peers[peer] as string;
+    const deadline = Date.now() + this.timeoutMs;
+    let delayMs = DIAL_RETRY_INITIAL_MS;
+    let socket: WebSocket | undefined;
+    for (;;) {
+      if (this.closed) throw transportClosedError(this.rank, peer);
+      try {
+        socket = await this.tryOpen(address, Math.max(1, deadline - Date.now()));
+        break;
+      } catch (err) {
+        if (Date.now() + delayMs >= deadline) {
+          throw new SeqtrainError(
+            'ERR_COLLECTIVE_TIMEOUT',
+            `Rank ${this.rank} could not connect to rank ${peer} at ${address} within ${this.timeoutMs} ms (last error: ${(err as Error).message}). Check that rank ${peer} is running and its advertised address is reachable from this host.`,
+            { rank: peer, address, timeoutMs: this.timeoutMs },
+            { cause: err }
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, DIAL_RETRY_MAX_MS);
+      }
+    }
+    if (this.closed) {
+      socket.terminate();
+      throw transportClosedError(this.rank, peer);
+    }
+    socket.on('close', (code, reason) => {
+      const why = `connection closed, code ${code}${reason.length ? `: ${reason.toString()}` : ''}`;
+      this.closeReasons.set(peer, why);
+      this.open.delete(peer);
+      this.dialed.delete(socket);
+      // A dialed connection ends when the peer goes away, so nothing more will come from it either.
+      this.listener.inbox(peer).close(peerClosedError(this.rank, peer, why));
+    });
+    const hello: Hello = { version: WIRE_VERSION, rank: this.rank, worldSize: this.worldSize };
+    socket.send(encodeFrame({ type: FrameType.HELLO, phase: FramePhase.NONE, seq: 0, segment: this.rank, chunk: 0 }, encodeValue(hello)), { binary: true });
+    this.open.set(peer, socket);
+    return socket;
+  }
+
+  private tryOpen(address: string, handshakeTimeoutMs: number): Promise<WebSocket> {
+    return new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(address, { perMessageDeflate: false, maxPayload: this.listener.maxPayloadBytes, handshakeTimeout: handshakeTimeoutMs });
+      this.dialed.add(socket);
+      socket.on('upgrade', (response) => response.socket.setNoDelay(true));
+      socket.once('open', () => {
+        socket.removeListener('error', onError);
+        socket.on('error', () => undefined); // 'close' follows and does the bookkeeping
+        resolve(socket);
+      });
+      const onError = (err: Error): void => {
+        this.dialed.delete(socket);
+        reject(err);
+      };
+      socket.once('error', onError);
+    });
+  }
+}
+
+function parseHello(frame: Uint8Array): Hello | string {
+  try {
+    const header = decodeFrameHeader(frame, -1);
+    if (header.type !== FrameType.HELLO) return `expected a HELLO frame first, got type ${header.type}`;
+    const value = decodeValue(framePayload(frame), -1) as Partial<Hello> | null;
+    if (!value || typeof value.rank !== 'number' || typeof value.worldSize !== 'number' || typeof value.version !== 'number') return 'malformed hello';
+    return { version: value.version, rank: value.rank, worldSize: value.worldSize };
+  } catch {
+    return 'undecodable hello';
+  }
+}
+
+function toBytes(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}
+
+function closeGracefully(socket: WebSocket): Promise<void> {
+  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+    else socket.close(1000, 'transport closed');
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * The all-reduce benchmark: for each world size, N real processes form a WebSocket ring
+ * (WebSocketRingListener + Collective) and time allReduce per payload size; in the same run, between
+ * the same processes, a raw TCP pump streams the same byte count around the ring as the reference.
+ * busbw / raw pump is then the fraction of the plain link the all-reduce achieves.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SeqtrainError } from '@seqtrain/common';
+import { jsonRow, tableHeader, tableRow, type AllreduceBenchRow } from './bench-table.js';
+import { WorkerGroup } from './worker-group.js';
+
+export interface AllreduceBenchOptions {
+  /** World sizes to measure, each at least 2. */
+  ranks: number[];
+  /** Payload sizes in bytes, each a positive multiple of 4 (float32). */
+  sizesBytes: number[];
+  /** Timed all-reduces (and pump rounds) per size; default 5. */
+  iterations?: number;
+  /** Untimed all-reduces (and pump rounds) before the timed ones; default 1. */
+  warmup?: number;
+  /** One JSON object per row per line instead of a table. */
+  json?: boolean;
+  /** Where lines go; default stdout. */
+  out?: (line: string) => void;
+  /** Per-frame collective timeout inside the workers; default 60 s. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_ITERATIONS = 5;
+const DEFAULT_WARMUP = 1;
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** The worker runs as compiled JavaScript from dist, whether this module is loaded from src (tests) or dist. */
+const WORKER_SCRIPT = fileURLToPath(new URL('../dist/allreduce-worker.js', import.meta.url));
+
+export async function runAllreduceBench(options: AllreduceBenchOptions): Promise<AllreduceBenchRow[]> {
+  const iterations = options.iterations ?? DEFAULT_ITERATIONS;
+  const warmup = options.warmup ?? DEFAULT_WARMUP;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  validate(options, iterations, warmup, timeoutMs);
+  if (!existsSync(WORKER_SCRIPT)) {
+    throw new SeqtrainError('ERR_INVALID_ARGUMENT', `The bench worker script ${WORKER_SCRIPT} is missing; build @seqtrain/bench first (npx tsc -p tsconfig.lib.json in tools/bench).`, { file: WORKER_SCRIPT });
+  }
+  const out = options.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  if (!options.json) out(tableHeader());
+  const rows: AllreduceBenchRow[] = [];
+  let id = 0;
+  for (const ranks of options.ranks) {
+    const group = await WorkerGroup.start(WORKER_SCRIPT, ranks, timeoutMs);
+    try {
+      for (const bytes of options.sizesBytes) {
+        const seconds = await group.time({ type: 'allreduce', bytes, iterations, warmup, id: id++ });
+        const pumpSeconds = await group.time({ type: 'pump', bytes, iterations, warmup, id: id++ });
+        const algbw = bytes / seconds;
+        const row: AllreduceBenchRow = {
+          ranks,
+          bytes,
+          dtype: 'float32',
+          seconds,
+          algbw,
+          busbw: (algbw * 2 * (ranks - 1)) / ranks,
+          reference: { kind: 'raw-tcp-pump', bytesPerSecond: bytes / pumpSeconds },
+        };
+        rows.push(row);
+        out(options.json ? jsonRow(row) : tableRow(row));
+      }
+    } finally {
+      await group.stop();
+    }
+  }
+  return rows;
+}
+
+function validate(options: AllreduceBenchOptions, iterations: number, warmup: number, timeoutMs: number): void {
+  const bad = (field: string, message: string): never => {
+    throw new SeqtrainError('ERR_INVALID_ARGUMENT', message, { field });
+  };
+  if (!Array.isArray(options.ranks) || options.ranks.length === 0) bad('ranks', 'ranks must list at least one world size, e.g. [2, 3, 4].');
+  for (const n of options.ranks) if (!Number.isInteger(n) || n < 2) bad('ranks', `Every world size must be an integer of at least 2 (a ring needs two ranks), got ${n}.`);
+  if (!Array.isArray(options.sizesBytes) || options.sizesBytes.length === 0) bad('sizes', 'sizesBytes must list at least one payload size in bytes.');
+  for (const bytes of options.sizesBytes) {
+    if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % 4 !== 0) bad('sizes', `Every size must be a positive multiple of 4 bytes (float32 elements), got ${bytes}.`);
+  }
+  if (!Number.isInteger(iterations) || iterations < 1) bad('iterations', `iterations must be an integer of at least 1, got ${iterations}.`);
+  if (!Number.isInteger(warmup) || warmup < 0) bad('warmup', `warmup must be a non-negative integer, got ${warmup}.`);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) bad('timeoutMs', `timeoutMs must be a positive integer, got ${timeoutMs}.`);
+}

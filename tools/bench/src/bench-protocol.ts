@@ -1,0 +1,25 @@
+/** IPC messages between runAllreduceBench (parent) and its allreduce-worker processes (one per rank). */
+
+export interface PumpAddress {
+  host: string;
+  port: number;
+}
+
+/** Parent → worker. */
+export type BenchCommand =
+  | { type: 'peers'; ringPeers: string[]; pumpPeers: PumpAddress[] }
+  | { type: 'allreduce'; bytes: number; iterations: number; warmup: number; id: number }
+  | { type: 'pump'; bytes: number; iterations: number; warmup: number; id: number }
+  | { type: 'exit' };
+
+/** Worker → parent. */
+export type BenchReport =
+  | { type: 'listening'; ringAddress: string; pump: PumpAddress }
+  | { type: 'connected' }
+  | { type: 'timed'; id: number; seconds: number }
+  | { type: 'failed'; error: unknown };
+
+/** Environment variables the parent hands each worker. */
+export const BENCH_RANK_ENV = 'SEQTRAIN_BENCH_RANK';
+export const BENCH_WORLD_SIZE_ENV = 'SEQTRAIN_BENCH_WORLD_SIZE';
+export const BENCH_TIMEOUT_MS_ENV = 'SEQTRAIN_BENCH_TIMEOUT_MS';
