@@ -7,6 +7,7 @@ import { workerCommand } from './commands/worker.js';
 import { prepareCommand } from './commands/prepare.js';
 import { generateCommand } from './commands/generate.js';
 import { benchCommand } from './commands/bench.js';
+import { slurmCommand } from './commands/slurm.js';
 
 const program = new Command('seqtrain')
   .description('Data-parallel training of recurrent sequence models: Arrow shards, WebSocket ring all-reduce, coordinator and workers.')
@@ -17,7 +18,8 @@ const program = new Command('seqtrain')
   .addCommand(workerCommand())
   .addCommand(prepareCommand())
   .addCommand(generateCommand())
-  .addCommand(benchCommand());
+  .addCommand(benchCommand())
+  .addCommand(slurmCommand());
 
 try {
   await program.parseAsync(process.argv);

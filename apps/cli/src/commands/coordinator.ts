@@ -1,12 +1,10 @@
 /** `seqtrain coordinator`: the coordinator alone, for workers started elsewhere (other hosts, Slurm, Kubernetes). */
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { Coordinator } from '@seqtrain/coordinator';
 import type { SeqtrainError } from '@seqtrain/common';
 import { addJobOptions, resolveJob, type JobFlags } from '../job-options.js';
-import { RunProgress } from '../progress.js';
 import { timestamp } from '../paths.js';
-import { checkJobModel, prepareJobData } from '../prepare-job-data.js';
+import { startJobCoordinator } from '../job-coordinator.js';
 
 export function coordinatorCommand(): Command {
   return addJobOptions(new Command('coordinator'))
@@ -15,10 +13,7 @@ export function coordinatorCommand(): Command {
       const job = resolveJob(flags);
       const runDir = resolve(job.out ?? join('runs', `${timestamp()}-${job.name}`));
       const say = (line: string) => process.stderr.write(line + '\n');
-      const dataDir = await prepareJobData(job, runDir, say);
-      await checkJobModel(job, dataDir);
-      const progress = new RunProgress({ tty: process.stderr.isTTY === true, logEvery: job.logEvery });
-      const coordinator = await Coordinator.start({ job, runDir, dataDir, onEvent: (e) => progress.handle(e) });
+      const { coordinator, progress } = await startJobCoordinator(job, runDir, { say, tty: process.stderr.isTTY === true });
       say(`waiting for ${job.workers * job.devicesPerWorker} training processes: seqtrain worker --coordinator ${coordinator.address}`);
       try {
         const summary = await coordinator.done;

@@ -8,13 +8,10 @@ import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { SeqtrainError, createLogger } from '@seqtrain/common';
-import { Coordinator } from '@seqtrain/coordinator';
 import type { Job } from '@seqtrain/protocol';
 import { addJobOptions, resolveJob, type JobFlags } from '../job-options.js';
-import { RunProgress } from '../progress.js';
 import { CLI_BIN, timestamp } from '../paths.js';
-import { checkJobModel, prepareJobData } from '../prepare-job-data.js';
-import { generateText } from '../generate-text.js';
+import { describeSummary, printGeneratedSample, startJobCoordinator } from '../job-coordinator.js';
 
 const LOG_TAIL_LINES = 15;
 
@@ -33,15 +30,10 @@ export async function runLocal(job: Job, options: { progress: boolean; generate:
   const runDir = resolve(job.out ?? join('runs', `${timestamp()}-${job.name}`));
   const say = (line: string) => process.stderr.write(line + '\n');
   say(`run directory: ${runDir}`);
-  const dataDir = await prepareJobData(job, runDir, say);
-  await checkJobModel(job, dataDir);
-  const progress = new RunProgress({ tty: options.progress && process.stderr.isTTY === true, logEvery: job.logEvery });
-  const coordinator = await Coordinator.start({
-    job,
-    runDir,
-    dataDir,
+  const { coordinator, progress } = await startJobCoordinator(job, runDir, {
+    say,
+    tty: options.progress && process.stderr.isTTY === true,
     logger: createLogger({ role: 'coordinator' }, 'warn'),
-    onEvent: (e) => progress.handle(e),
   });
 
   const agents: ChildProcess[] = [];
@@ -76,22 +68,9 @@ export async function runLocal(job: Job, options: { progress: boolean; generate:
   try {
     const summary = await coordinator.done;
     progress.stop();
-    say(
-      `done: ${summary.steps} steps in ${summary.wallSeconds.toFixed(1)} s, ${summary.samplesPerSecond.toFixed(0)} samples/s, loss ${summary.initialLoss.toFixed(3)} -> ${summary.finalLoss.toFixed(3)}` +
-        (summary.validationLoss !== null ? `, validation ${summary.validationLoss.toFixed(3)} nats (${summary.validationBitsPerToken?.toFixed(3)} bits/char)` : '')
-    );
+    say(describeSummary(summary));
     await Promise.all(agents.map((a) => (a.exitCode === null ? new Promise((r) => a.once('exit', r)) : undefined)));
-    if (options.generate && summary.checkpoint && job.generate.length > 0) {
-      const text = await generateText({
-        checkpoint: summary.checkpoint,
-        prime: job.generate.prime,
-        length: job.generate.length,
-        temperature: job.generate.temperature,
-        seed: job.seed,
-        backend: job.backend,
-      });
-      process.stdout.write(`\n--- sample (temperature ${job.generate.temperature}) ---\n${text}\n---\n\n`);
-    }
+    if (options.generate) await printGeneratedSample(job, summary);
     say(`checkpoint: ${summary.checkpoint}`);
     say(`run directory: ${runDir}`);
     return 0;

@@ -1,0 +1,50 @@
+/**
+ * A job's coordinator run inside the CLI process (`seqtrain local`, `coordinator` and `slurm`): the data
+ * prepared and the model checked before anything listens, progress driven by its events, and the lines
+ * that report how the run ended.
+ */
+import type { Logger } from '@seqtrain/common';
+import { Coordinator, type RunSummary } from '@seqtrain/coordinator';
+import type { Job } from '@seqtrain/protocol';
+import { RunProgress } from './progress.js';
+import { checkJobModel, prepareJobData } from './prepare-job-data.js';
+import { generateText } from './generate-text.js';
+
+export interface JobCoordinator {
+  coordinator: Coordinator;
+  progress: RunProgress;
+}
+
+export async function startJobCoordinator(
+  job: Job,
+  runDir: string,
+  options: { say: (line: string) => void; tty: boolean; logger?: Logger }
+): Promise<JobCoordinator> {
+  const dataDir = await prepareJobData(job, runDir, options.say);
+  await checkJobModel(job, dataDir);
+  const progress = new RunProgress({ tty: options.tty, logEvery: job.logEvery });
+  const coordinator = await Coordinator.start({ job, runDir, dataDir, logger: options.logger, onEvent: (e) => progress.handle(e) });
+  return { coordinator, progress };
+}
+
+/** The one-line result of a completed run: steps, time, throughput, loss and validation loss. */
+export function describeSummary(summary: RunSummary): string {
+  return (
+    `done: ${summary.steps} steps in ${summary.wallSeconds.toFixed(1)} s, ${summary.samplesPerSecond.toFixed(0)} samples/s, loss ${summary.initialLoss.toFixed(3)} -> ${summary.finalLoss.toFixed(3)}` +
+    (summary.validationLoss !== null ? `, validation ${summary.validationLoss.toFixed(3)} nats (${summary.validationBitsPerToken?.toFixed(3)} bits/char)` : '')
+  );
+}
+
+/** Prints the job's sample of generated text from the run's last checkpoint, when the job asks for one. */
+export async function printGeneratedSample(job: Job, summary: RunSummary): Promise<void> {
+  if (!summary.checkpoint || job.generate.length === 0) return;
+  const text = await generateText({
+    checkpoint: summary.checkpoint,
+    prime: job.generate.prime,
+    length: job.generate.length,
+    temperature: job.generate.temperature,
+    seed: job.seed,
+    backend: job.backend,
+  });
+  process.stdout.write(`\n--- sample (temperature ${job.generate.temperature}) ---\n${text}\n---\n\n`);
+}
