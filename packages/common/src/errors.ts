@@ -23,7 +23,9 @@ export type ErrorCode =
   | 'ERR_WORKER_FAILED'
   | 'ERR_RENDEZVOUS_TIMEOUT'
   /** A data file is unreadable as Arrow or disagrees with its manifest (size, batch count, schema, rows). */
-  | 'ERR_DATA_CORRUPT';
+  | 'ERR_DATA_CORRUPT'
+  /** A system tool a launcher drives (ip, tc, kubectl, sbatch) is missing, lacks privileges, or failed; details.command names it. */
+  | 'ERR_SYSTEM_COMMAND';
 
 export interface SeqtrainErrorDetails {
   /** The rank the error concerns (the disagreeing or failing one), when there is one. */
