@@ -25,6 +25,8 @@ export interface JobFlags {
   backend?: string;
   host?: string;
   port?: number;
+  dashboard?: boolean;
+  dashboardPort?: number;
   out?: string;
   resume?: string;
   data?: string;
@@ -60,6 +62,10 @@ export function addJobOptions(cmd: Command): Command {
     .addOption(new Option('--backend <name>', 'compute backend').choices([...BACKENDS]))
     .option('--host <host>', 'coordinator host to bind')
     .option('--port <p>', "coordinator port (default: a free one, printed)", nonNegativeInt)
+    .option('--dashboard-port <p>', 'port of the live dashboard (HTTP on --host: page, /api/state, /events, /metrics; default: a free one, printed)', nonNegativeInt)
+    // Both forms, so that a flag overrides a job file's `dashboard` either way and no flag leaves it alone.
+    .option('--dashboard', "serve the live dashboard (the default; overrides a job file's dashboard: false)")
+    .option('--no-dashboard', 'do not serve the live dashboard')
     .option('--out <dir>', 'run directory (default runs/<date>-<name>)')
     .option('--resume <dir>', 'continue from a checkpoint directory')
     .option('--data <dir>', 'a prepared dataset directory (from `seqtrain prepare`)')
@@ -116,6 +122,8 @@ export function resolveJob(flags: JobFlags): Job {
     backend: flags.backend,
     host: flags.host,
     port: flags.port,
+    dashboard: flags.dashboard,
+    dashboardPort: flags.dashboardPort,
     out: flags.out,
     resume: flags.resume,
     checkpointEvery: flags.checkpointEvery,

@@ -36,6 +36,9 @@ export class RunProgress {
       case 'listening':
         this.write(`coordinator listening on ${event.address}`);
         break;
+      case 'dashboard':
+        this.write(`dashboard: ${event.url}`);
+        break;
       case 'joined':
         if (!this.printedBackend) {
           this.write(event.backendDescription);

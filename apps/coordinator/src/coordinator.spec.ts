@@ -132,14 +132,24 @@ describe('Coordinator', () => {
     expect(metrics).toHaveLength(2);
     expect(metrics[0]).toMatchObject({ step: 0, epoch: 0, loss: 3, samples: 8 });
     expect(JSON.parse(readFileSync(join(root, 'ok', 'summary.json'), 'utf8')).validationLoss).toBe(3);
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['listening', 'joined', 'started', 'step', 'validation', 'checkpoint']));
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['listening', 'dashboard', 'joined', 'ranks', 'started', 'step', 'validation', 'checkpoint', 'finished']));
+    expect(events.find((e) => e.type === 'ranks')).toMatchObject({ ranks: [{ rank: 0, agentId: 'agent-a', hostname: 'test' }, { rank: 1, agentId: 'agent-b' }] });
+    expect(events.find((e) => e.type === 'step')).toMatchObject({
+      ranks: [
+        { rank: 0, hostname: 'test', count: 4, loss: 2, computeSeconds: 0.01, commSeconds: 0.001 },
+        { rank: 1, count: 4, loss: 4 },
+      ],
+    });
+    expect(c.dashboardUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(events.find((e) => e.type === 'dashboard')).toEqual({ type: 'dashboard', url: c.dashboardUrl });
     a.ws.close();
     b.ws.close();
     await c.close();
   });
 
   it('refuses a peer with another protocol version, naming both versions', async () => {
-    const c = await start({ workers: 1 }, 'version');
+    const c = await start({ workers: 1, dashboard: false }, 'version');
+    expect(c.dashboardUrl).toBeNull();
     const p = await ScriptedRank.connect(c.address);
     p.hello('agent', 0, PROTOCOL_VERSION + 1);
     const closed = await p.waitClosed();
@@ -165,7 +175,8 @@ describe('Coordinator', () => {
   });
 
   it('ends the run naming the rank when a process disconnects mid-run', async () => {
-    const c = await start({}, 'dies');
+    const events: CoordinatorEvent[] = [];
+    const c = await start({}, 'dies', events);
     const a = await ScriptedRank.connect(c.address);
     const b = await ScriptedRank.connect(c.address);
     a.hello('agent-a');
@@ -182,6 +193,9 @@ describe('Coordinator', () => {
     expect(shutdown.reason).toMatch(/Rank 1/);
     const summary = JSON.parse(readFileSync(join(root, 'dies', 'summary.json'), 'utf8'));
     expect(summary.status).toBe('failed');
+    const ends = events.filter((e) => e.type === 'rankClosed' || e.type === 'failed');
+    expect(ends[0]).toMatchObject({ type: 'rankClosed', rank: 1, afterShutdown: false });
+    expect(ends[1]).toMatchObject({ type: 'failed', code: 'ERR_WORKER_FAILED', rank: 1 });
     a.ws.close();
     await c.close();
   });

@@ -3,25 +3,30 @@
  * Gradients never pass through it: they travel over the ranks' own WebSocket ring.
  *
  * Message flow of one run (schemas: packages/protocol/src/protocol.ts):
- *  1. The coordinator listens on ws://host:port (port 0 picks a free one) and reports its address.
+ *  1. The coordinator listens on ws://host:port (port 0 picks a free one) and reports its address; unless
+ *     the job turns it off, the dashboard (dashboard-server.ts) listens on http://host:dashboardPort and
+ *     receives every event below from then on (`listening`, `dashboard`).
  *  2. Each training process connects and sends `hello` {protocolVersion, agentId, localRank, ringAddress,
  *     backend}. A wrong protocol version, a duplicate, or a full job is refused: the socket is closed with
  *     the reason (code 4000 + message) and the coordinator logs it.
- *  3. When worldSize processes have joined, ranks are assigned (agent join order, then local rank) and
- *     each process gets `welcome` {rank, worldSize, peers (ring addresses by rank), run spec, startStep}.
+ *  3. When worldSize processes have joined, ranks are assigned (agent join order, then local rank; event
+ *     `ranks`) and each process gets `welcome` {rank, worldSize, peers (ring addresses by rank), run spec,
+ *     startStep}.
  *  4. Each process opens the dataset, builds the model (rank 0 loads the resume checkpoint, if any), forms
  *     the ring, takes rank 0's weights and optimizer state by broadcast, and sends `ready`
  *     {parameterCount}; the counts must agree.
  *  5. For each step the coordinator sends `step` {step, epoch, stepInEpoch, globalCount}; each rank reads
  *     its strided share of the sampler's global batch, computes gradients, all-reduces them over the ring,
  *     applies them and replies `stepDone` {loss, count, times}. The coordinator averages (weighted by
- *     count) and appends a line to metrics.jsonl.
+ *     count), appends a line to metrics.jsonl, and reports it with each rank's own numbers (event `step`).
  *  6. Every validateEvery steps and after the last: `evaluate` to all -> `evalDone` {lossSum, count}.
  *  7. Every checkpointEvery steps and after the last: `checkpoint` {dir} to rank 0 -> `checkpointDone`.
- *  8. `shutdown` {reason, failed: false} to all; summary.json is written; done resolves with the summary.
- *  A `failed` message, a socket closed before shutdown, or a rendezvous timeout ends the run at any point:
- *  every rank gets `shutdown` {failed: true} with the error (naming the rank), summary.json records
- *  status 'failed', and done rejects with that error.
+ *  8. `shutdown` {reason, failed: false} to all; summary.json is written (event `finished`); done resolves
+ *     with the summary. Each rank then closes its connection (event `rankClosed`, afterShutdown true).
+ *  A `failed` message, a socket closed before shutdown (event `rankClosed`, afterShutdown false), or a
+ *  rendezvous timeout ends the run at any point: every rank gets `shutdown` {failed: true} with the error
+ *  (naming the rank; event `failed`), summary.json records status 'failed', and done rejects with that error.
+ *  close() stops both servers; the dashboard is not kept after the run.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -38,22 +43,17 @@ import {
   type RunSpec,
   type WorkerMessage,
 } from '@seqtrain/protocol';
+import type { CoordinatorEvent, RankStepStats } from './coordinator-event.js';
+import { DashboardServer } from './dashboard-server.js';
 import { ReplyCollector } from './reply-collector.js';
 import { Rendezvous, type Member } from './rendezvous.js';
 import { RunDirectory, type RunSummary, type StepMetrics } from './run-directory.js';
 
+export type { CoordinatorEvent } from './coordinator-event.js';
+
 /** WebSocket close code for a refused peer (4000-4999 are application codes). */
 const CLOSE_REFUSED = 4000;
 const FINAL_LOSS_WINDOW_STEPS = 10;
-
-export type CoordinatorEvent =
-  | { type: 'listening'; address: string }
-  | { type: 'joined'; joined: number; expected: number; hostname: string; backend: string; backendDescription: string }
-  | { type: 'refused'; reason: string }
-  | { type: 'started'; worldSize: number; startStep: number; totalSteps: number; stepsPerEpoch: number; backend: string; parameterCount: number }
-  | { type: 'step'; metrics: StepMetrics; totalSteps: number }
-  | { type: 'validation'; step: number; loss: number; bitsPerToken: number; samples: number }
-  | { type: 'checkpoint'; step: number; path: string };
 
 export interface CoordinatorOptions {
   job: Job;
@@ -72,10 +72,13 @@ type CheckpointDone = MessageOf<WorkerMessage, 'checkpointDone'>;
 
 export class Coordinator {
   readonly address: string;
+  /** http://host:port of the live dashboard; null when the job turned it off (`dashboard: false`). */
+  readonly dashboardUrl: string | null;
   /** Resolves with the summary when the run completes; rejects with the error that ended it. */
   readonly done: Promise<RunSummary>;
 
   private readonly server: WebSocketServer;
+  private readonly dashboard: DashboardServer | null;
   private readonly job: Job;
   private readonly worldSize: number;
   private readonly runDir: RunDirectory;
@@ -93,8 +96,10 @@ export class Coordinator {
   private readonly everyoneJoined: Promise<void>;
   private signalJoined: () => void = () => {};
 
-  private constructor(server: WebSocketServer, options: CoordinatorOptions, manifest: Manifest, address: string) {
+  private constructor(server: WebSocketServer, dashboard: DashboardServer | null, options: CoordinatorOptions, manifest: Manifest, address: string) {
     this.server = server;
+    this.dashboard = dashboard;
+    this.dashboardUrl = dashboard?.url ?? null;
     this.job = options.job;
     this.worldSize = options.job.workers * options.job.devicesPerWorker;
     this.runDir = new RunDirectory(options.runDir);
@@ -102,7 +107,18 @@ export class Coordinator {
     this.dataDir = options.dataDir;
     this.address = address;
     this.log = options.logger ?? createLogger({ role: 'coordinator' });
-    this.emit = options.onEvent ?? (() => {});
+    const onEvent = options.onEvent ?? (() => {});
+    this.emit = dashboard
+      ? (event) => {
+          // A dashboard defect must never end a run: it loses the event, the run goes on.
+          try {
+            dashboard.publish(event);
+          } catch (err) {
+            this.log.warn({ err: (err as Error).message, event: event.type }, 'the dashboard could not take an event');
+          }
+          onEvent(event);
+        }
+      : onEvent;
     this.rendezvous = new Rendezvous<Ws>(this.worldSize);
     this.collector = new ReplyCollector(this.worldSize);
     this.failure = new Promise<never>((_, reject) => {
@@ -133,8 +149,18 @@ export class Coordinator {
     });
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : options.job.port;
-    const coordinator = new Coordinator(server, options, manifest, `ws://${options.job.host}:${port}`);
+    let dashboard: DashboardServer | null = null;
+    if (options.job.dashboard) {
+      try {
+        dashboard = await DashboardServer.start({ host: options.job.host, port: options.job.dashboardPort, job: options.job, runDir: options.runDir });
+      } catch (err) {
+        await new Promise<void>((res) => server.close(() => res()));
+        throw err;
+      }
+    }
+    const coordinator = new Coordinator(server, dashboard, options, manifest, `ws://${options.job.host}:${port}`);
     coordinator.emit({ type: 'listening', address: coordinator.address });
+    if (dashboard) coordinator.emit({ type: 'dashboard', url: dashboard.url });
     return coordinator;
   }
 
@@ -146,6 +172,7 @@ export class Coordinator {
   async close(): Promise<void> {
     for (const ws of this.server.clients) ws.terminate();
     await new Promise<void>((res) => this.server.close(() => res()));
+    await this.dashboard?.close();
     this.runDir.close();
   }
 
@@ -228,8 +255,9 @@ export class Coordinator {
       this.rendezvous.remove(ws);
       return;
     }
-    if (this.finished) return;
     const hello = this.members[rank]?.hello;
+    this.emit({ type: 'rankClosed', rank, hostname: hello?.hostname ?? '', afterShutdown: this.finished, code, reason });
+    if (this.finished) return;
     this.fail(
       new SeqtrainError(
         'ERR_WORKER_FAILED',
@@ -244,6 +272,8 @@ export class Coordinator {
     this.finished = true;
     this.collector.fail(err);
     this.failWith(err);
+    const e = err as SeqtrainError;
+    this.emit({ type: 'failed', code: e.code ?? 'ERR_WORKER_FAILED', message: err.message, rank: e.details?.rank ?? null });
     this.broadcast({ type: 'shutdown', reason: err.message, failed: true });
   }
 
@@ -279,6 +309,7 @@ export class Coordinator {
       ));
       this.members = this.rendezvous.assign();
       for (const m of this.members) this.rankOf.set(m.connection, m.rank);
+      this.emit({ type: 'ranks', ranks: this.members.map(({ rank, hello: h }) => ({ rank, agentId: h.agentId, localRank: h.localRank, hostname: h.hostname, pid: h.pid, backend: h.backend, ringAddress: h.ringAddress })) });
       const peers = this.members.map((m) => m.hello.ringAddress);
       const run = this.runSpec();
       const ready = this.collector.expect<MessageOf<WorkerMessage, 'ready'>>('ready', 0);
@@ -303,10 +334,11 @@ export class Coordinator {
         const t0 = performance.now();
         const replies = this.collector.expect<StepDone>('stepDone', step);
         this.broadcast({ type: 'step', step, epoch, stepInEpoch, globalCount });
-        const metrics = aggregateStep(await this.guard(replies), step, epoch, (performance.now() - t0) / 1000);
+        const done = await this.guard(replies);
+        const metrics = aggregateStep(done, step, epoch, (performance.now() - t0) / 1000);
         tracker.add(metrics);
         this.runDir.appendMetrics(metrics);
-        this.emit({ type: 'step', metrics, totalSteps });
+        this.emit({ type: 'step', metrics, totalSteps, ranks: this.rankStats(done) });
         const completed = step + 1;
         const last = completed === totalSteps;
         if (last || (job.validateEvery !== undefined && completed % job.validateEvery === 0)) {
@@ -332,6 +364,7 @@ export class Coordinator {
         dataDir: this.dataDir,
       });
       this.runDir.writeSummary(summary);
+      this.emit({ type: 'finished', summary });
       return summary;
     } catch (err) {
       this.fail(err as Error);
@@ -352,6 +385,18 @@ export class Coordinator {
       this.runDir.writeSummary({ ...summary, status: 'failed', error: { code: e.code ?? 'ERR_WORKER_FAILED', message: e.message } });
       throw err;
     }
+  }
+
+  private rankStats(replies: StepDone[]): RankStepStats[] {
+    return replies.map((r, rank) => ({
+      rank,
+      hostname: this.members[rank]?.hello.hostname ?? '',
+      count: r.count,
+      loss: r.loss,
+      computeSeconds: r.computeSeconds,
+      commSeconds: r.commSeconds,
+      dataSeconds: r.dataSeconds,
+    }));
   }
 
   private resumeStep(): number {

@@ -1,5 +1,12 @@
 export { Coordinator } from './coordinator.js';
-export type { CoordinatorEvent, CoordinatorOptions } from './coordinator.js';
+export type { CoordinatorOptions } from './coordinator.js';
+export type { CoordinatorEvent, RankInfo, RankStepStats } from './coordinator-event.js';
+export { DashboardServer, SSE_KEEPALIVE_MS, SSE_MAX_BUFFERED_BYTES, SSE_RETRY_MS } from './dashboard-server.js';
+export type { DashboardServerOptions } from './dashboard-server.js';
+export { DashboardState, MAX_HISTORY_POINTS, MAX_RANK_HISTORY_POINTS, RANK_TIME_SMOOTHING_STEPS, pushBounded } from './dashboard-state.js';
+export type { DashboardSnapshot, Point, RankHealth, RankView, RunStatus, StepTimes } from './dashboard-state.js';
+export { DashboardMetrics } from './dashboard-metrics.js';
+export { DASHBOARD_PAGE_HTML } from './dashboard-page.js';
 export { RunDirectory, writeJsonAtomic } from './run-directory.js';
 export type { RunSummary, StepMetrics } from './run-directory.js';
 export { ReplyCollector } from './reply-collector.js';

@@ -73,9 +73,13 @@ export async function runTrainingProcess(options: TrainingProcessOptions): Promi
           session = await startSession(msg, listener, log);
           connection.send({ type: 'ready', rank: session.rank, parameterCount: session.model.countParams() });
           break;
-        case 'step':
-          connection.send(await runStep(need(session, msg.type), msg));
+        case 'step': {
+          const done = await runStep(need(session, msg.type), msg);
+          connection.send(done);
+          // `log` is the rank's child logger (bound at welcome), so every step line carries rank and step.
+          log.debug({ step: msg.step, loss: done.loss, count: done.count, computeSeconds: done.computeSeconds, commSeconds: done.commSeconds, dataSeconds: done.dataSeconds }, 'step done');
           break;
+        }
         case 'evaluate':
           connection.send(await runEvaluation(need(session, msg.type), msg));
           break;

@@ -61,6 +61,13 @@ export const JobSchema = z
     /** Coordinator host and port; port 0 picks a free one (printed at start-up). */
     host: z.string().min(1).default(DEFAULTS.HOST),
     port: z.number().int().min(0).max(65535).default(0),
+    /**
+     * The live dashboard (http://host:dashboardPort: the page, /api/state, /events, /metrics for Prometheus),
+     * served by the coordinator on the job's host. On by default; `dashboard: false` (flag --no-dashboard)
+     * turns it off. Port 0 picks a free one (printed at start-up as `dashboard: http://HOST:PORT`).
+     */
+    dashboard: z.boolean().default(true),
+    dashboardPort: z.number().int().min(0).max(65535).default(0),
     /** Run directory; default runs/<date>-<name> under the current directory. */
     out: z.string().min(1).optional(),
     /** A checkpoint directory to continue from (its step, optimizer state and sampler position). */
@@ -101,6 +108,13 @@ export function parseJob(input: unknown, source = 'job'): Job {
       field: 'steps',
       file: source,
     });
+  }
+  if (parsed.data.dashboard && parsed.data.port !== 0 && parsed.data.dashboardPort === parsed.data.port) {
+    throw new SeqtrainError(
+      'ERR_JOB_INVALID',
+      `${source}: dashboardPort ${parsed.data.dashboardPort} is the coordinator's port too; give the dashboard another port (or 0 for a free one).`,
+      { field: 'dashboardPort', file: source }
+    );
   }
   if (parsed.data.globalBatch < parsed.data.workers * parsed.data.devicesPerWorker) {
     throw new SeqtrainError(
