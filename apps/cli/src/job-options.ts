@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { SeqtrainError } from '@seqtrain/common';
+import { SeqtrainError, readEnv } from '@seqtrain/common';
 import { BACKENDS, OPTIMIZERS, mergeJobInputs, parseJob, type Job } from '@seqtrain/protocol';
 import { fraction, nonNegativeInt, positiveInt, positiveNumber } from './parsers.js';
 
@@ -105,7 +105,9 @@ export function loadJobFile(path: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-export function resolveJob(flags: JobFlags): Job {
+/** Precedence: defaults < SEQTRAIN_ environment < job file < flags. */
+export function resolveJob(flags: JobFlags, env: NodeJS.ProcessEnv = process.env): Job {
+  const fromEnv: Record<string, unknown> = { backend: readEnv(env).SEQTRAIN_BACKEND };
   const fromFile = flags.config ? loadJobFile(flags.config) : {};
   const modelConfig = { cell: flags.cell, units: flags.units, layers: flags.layers, embeddingDim: flags.embeddingDim };
   const fromFlags: Record<string, unknown> = {
@@ -136,5 +138,5 @@ export function resolveJob(flags: JobFlags): Job {
   // A flag given on the command line replaces the file's value for that field only.
   if (flags.steps !== undefined) delete fromFile.epochs;
   if (flags.epochs !== undefined) delete fromFile.steps;
-  return parseJob(mergeJobInputs(fromFile, fromFlags), flags.config ?? 'command line');
+  return parseJob(mergeJobInputs(mergeJobInputs(fromEnv, fromFile), fromFlags), flags.config ?? 'command line');
 }

@@ -304,9 +304,11 @@ export class Coordinator {
       if (startStep >= totalSteps) {
         throw new SeqtrainError('ERR_JOB_INVALID', `The checkpoint ${job.resume} is at step ${startStep}, already at or past --steps ${totalSteps}; raise --steps to train further.`, { field: 'steps' });
       }
-      await this.guard(withTimeout(this.everyoneJoined, rendezvousTimeoutMs(), () =>
+      // Guard inside the timeout: an abort settles the race at once, which clears the timer (a pending
+      // rendezvous timer kept an aborted `seqtrain local` alive for the whole timeout).
+      await withTimeout(this.guard(this.everyoneJoined), rendezvousTimeoutMs(), () =>
         new SeqtrainError('ERR_RENDEZVOUS_TIMEOUT', `Only ${this.rendezvous.size} of ${this.worldSize} training processes joined ${this.address} within ${rendezvousTimeoutMs()} ms. Start the missing workers (seqtrain worker --coordinator ${this.address}) or lower --workers.`)
-      ));
+      );
       this.members = this.rendezvous.assign();
       for (const m of this.members) this.rankOf.set(m.connection, m.rank);
       this.emit({ type: 'ranks', ranks: this.members.map(({ rank, hello: h }) => ({ rank, agentId: h.agentId, localRank: h.localRank, hostname: h.hostname, pid: h.pid, backend: h.backend, ringAddress: h.ringAddress })) });

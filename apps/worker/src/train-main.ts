@@ -5,6 +5,13 @@
 import { DEFAULTS, SeqtrainError, createLogger, readEnv } from '@seqtrain/common';
 import { runTrainingProcess } from './training-process.js';
 
+if (process.send) {
+  process.on('disconnect', () => {
+    process.stderr.write('seqtrain: the worker agent that started this training process is gone; exiting.\n');
+    process.exit(1);
+  });
+}
+
 const env = readEnv();
 const logger = createLogger({ role: 'trainer', localRank: env.SEQTRAIN_LOCAL_RANK ?? 0 });
 try {

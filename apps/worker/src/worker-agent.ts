@@ -52,7 +52,9 @@ export async function runWorkerAgent(options: WorkerAgentOptions): Promise<numbe
       SEQTRAIN_RING_HOST: options.ringHost,
     };
     if (pinGpus) env.CUDA_VISIBLE_DEVICES = String(gpus > 0 ? localRank % gpus : localRank);
-    const child = spawn(process.execPath, [TRAIN_ENTRY], { env, stdio: 'inherit' });
+    // The IPC channel ties each training process's life to the agent's: when the agent dies, however
+    // abruptly, the channel closes and train-main exits instead of retrying the coordinator for minutes.
+    const child = spawn(process.execPath, [TRAIN_ENTRY], { env, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
     return new Promise<number>((resolve) => {
       child.once('exit', (code, signal) => {

@@ -1,6 +1,6 @@
 /** `seqtrain generate`: temperature sampling from a checkpoint. */
 import { Command, Option } from 'commander';
-import { DEFAULTS } from '@seqtrain/common';
+import { DEFAULTS, readEnv } from '@seqtrain/common';
 import { BACKENDS } from '@seqtrain/protocol';
 import type { BackendChoice } from '@seqtrain/backend';
 import { nonNegativeInt, positiveNumber } from '../parsers.js';
@@ -14,7 +14,7 @@ export function generateCommand(): Command {
     .option('--length <n>', 'characters to generate', nonNegativeInt, DEFAULTS.GENERATE_LENGTH_CHARS)
     .option('--temperature <t>', 'sampling temperature (lower: more conservative)', positiveNumber, DEFAULTS.GENERATE_TEMPERATURE)
     .option('--seed <s>', 'sampling seed', nonNegativeInt, DEFAULTS.SEED)
-    .addOption(new Option('--backend <name>', 'compute backend').choices([...BACKENDS]).default('auto'))
+    .addOption(new Option('--backend <name>', 'compute backend (default: SEQTRAIN_BACKEND, else auto)').choices([...BACKENDS]).default(readEnv().SEQTRAIN_BACKEND ?? 'auto'))
     .action(async (o: { checkpoint: string; prime: string; length: number; temperature: number; seed: number; backend: BackendChoice }) => {
       process.stdout.write((await generateText(o)) + '\n');
     });

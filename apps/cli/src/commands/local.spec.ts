@@ -2,7 +2,7 @@
  * End to end through the real apps: `seqtrain prepare` and `seqtrain local` as child processes, with a
  * coordinator, worker agents and training processes talking over loopback WebSockets.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,37 @@ describe('seqtrain local', () => {
     const noData = await seqtrain(['local', '--data', join(root, 'nope'), '--out', join(root, 'nodata')], root);
     expect(noData.code).toBe(1);
     expect(noData.stderr).toMatch(/ERR_DATA_NOT_FOUND.*nope/);
+  }, RUN_TIMEOUT_MS);
+
+  it('stops promptly on SIGTERM, leaving no process behind and a failed summary', async () => {
+    const out = join(root, 'interrupted');
+    const child = spawn(process.execPath, [CLI_BIN, 'local', '--data', dataDir, '--steps', '5000', '--out', out, '--no-dashboard', ...small], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (/step 10\/5000/.test(stderr)) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 100);
+    });
+    const killedAt = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(Date.now() - killedAt).toBeLessThan(10_000);
+    expect(stderr).toMatch(/Interrupted by the user/);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).status).toBe('failed');
+    // The worker agents (whose command lines name the coordinator) went with it.
+    const address = /coordinator listening on (ws:\/\/\S+)/.exec(stderr)?.[1];
+    expect(address).toBeDefined();
+    await new Promise((r) => setTimeout(r, 500));
+    const { stdout } = await run('ps', ['-eo', 'args']);
+    expect(stdout).not.toContain(`--coordinator ${address}`);
   }, RUN_TIMEOUT_MS);
 
   it('has --help on every command', async () => {

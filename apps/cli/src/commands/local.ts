@@ -90,7 +90,9 @@ export async function runLocal(job: Job, options: { progress: boolean; generate:
 
 function printTail(file: string, say: (line: string) => void): void {
   if (!existsSync(file)) return;
-  const lines = readFileSync(file, 'utf8').trimEnd().split('\n').slice(-LOG_TAIL_LINES);
+  const text = readFileSync(file, 'utf8').trimEnd();
+  if (text === '') return;
+  const lines = text.split('\n').slice(-LOG_TAIL_LINES);
   say(`--- last ${lines.length} lines of ${file} ---`);
   for (const line of lines) say(line);
 }
