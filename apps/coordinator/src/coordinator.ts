@@ -299,6 +299,24 @@ export class Coordinator {
     const startStep = this.resumeStep();
     const totalSteps = job.steps ?? (job.epochs !== undefined ? job.epochs * stepsPerEpoch : DEFAULTS.STEPS);
     const tracker = new RunTracker();
+    // What the summary reports; a failed run's summary keeps the last good validation and checkpoint.
+    let validation: { loss: number; samples: number } | null = null;
+    let checkpoint: string | null = null;
+    let parameterCount = 0;
+    const summarize = (): RunSummary =>
+      tracker.summary({
+        backends: this.members.map((m) => m.hello.backend),
+        job,
+        worldSize: this.worldSize,
+        startStep,
+        totalSteps,
+        stepsPerEpoch,
+        wallSeconds: (performance.now() - started) / 1000,
+        validation,
+        checkpoint,
+        parameterCount,
+        dataDir: this.dataDir,
+      });
     this.runDir.writeJob(job);
     try {
       if (startStep >= totalSteps) {
@@ -319,16 +337,13 @@ export class Coordinator {
         this.send(m.rank, { type: 'welcome', protocolVersion: PROTOCOL_VERSION, rank: m.rank, worldSize: this.worldSize, peers, run, startStep });
       }
       const readies = await this.guard(ready);
-      const parameterCount = readies[0]?.parameterCount ?? 0;
+      parameterCount = readies[0]?.parameterCount ?? 0;
       const odd = readies.findIndex((r) => r.parameterCount !== parameterCount);
       if (odd >= 0) {
         throw new SeqtrainError('ERR_SHAPE_MISMATCH', `Rank ${odd} built a model with ${readies[odd]?.parameterCount} parameters, rank 0 with ${parameterCount}. All ranks must run the same seqtrain version and job.`, { rank: odd });
       }
-      const backends = this.members.map((m) => m.hello.backend);
-      this.emit({ type: 'started', worldSize: this.worldSize, startStep, totalSteps, stepsPerEpoch, backend: backends[0] ?? 'unknown', parameterCount });
+      this.emit({ type: 'started', worldSize: this.worldSize, startStep, totalSteps, stepsPerEpoch, backend: this.members[0]?.hello.backend ?? 'unknown', parameterCount });
 
-      let validation: { loss: number; samples: number } | null = null;
-      let checkpoint: string | null = null;
       for (let step = startStep; step < totalSteps; step++) {
         const epoch = Math.floor(step / stepsPerEpoch);
         const stepInEpoch = step % stepsPerEpoch;
@@ -352,38 +367,14 @@ export class Coordinator {
       }
       this.finished = true;
       this.broadcast({ type: 'shutdown', reason: 'completed', failed: false });
-      const summary = tracker.summary({
-        backends,
-        job,
-        worldSize: this.worldSize,
-        startStep,
-        totalSteps,
-        stepsPerEpoch,
-        wallSeconds: (performance.now() - started) / 1000,
-        validation,
-        checkpoint,
-        parameterCount,
-        dataDir: this.dataDir,
-      });
+      const summary = summarize();
       this.runDir.writeSummary(summary);
       this.emit({ type: 'finished', summary });
       return summary;
     } catch (err) {
       this.fail(err as Error);
       const e = err as SeqtrainError;
-      const summary = tracker.summary({
-        backends: this.members.map((m) => m.hello.backend),
-        job,
-        worldSize: this.worldSize,
-        startStep,
-        totalSteps,
-        stepsPerEpoch,
-        wallSeconds: (performance.now() - started) / 1000,
-        validation: null,
-        checkpoint: null,
-        parameterCount: 0,
-        dataDir: this.dataDir,
-      });
+      const summary = summarize();
       this.runDir.writeSummary({ ...summary, status: 'failed', error: { code: e.code ?? 'ERR_WORKER_FAILED', message: e.message } });
       throw err;
     }
