@@ -5,26 +5,24 @@
 // per source tag, which tags its workspace dependencies must carry and which external modules it
 // may not import: the shape of the `depConstraints` of @nx/enforce-module-boundaries.
 //
-// Why not @nx/enforce-module-boundaries itself: it ships in @nx/eslint-plugin, which has no 23.3.x
-// release while the workspace pins nx 23.3.1; @nx/eslint-plugin@23.2.1 depends on @nx/js@23.2.1
-// and @nx/workspace@23.2.1, which pins nx@23.2.1 exactly, so installing it nests a second nx
-// (an `npm install --package-lock-only` of it in a copy of the workspace manifests placed
-// node_modules/@nx/eslint-plugin/node_modules/nx@23.2.1 beside nx@23.3.1), a second daemon
-// and project-graph implementation next to the one that runs the tasks. Revisit when
-// @nx/eslint-plugin catches up with the pinned nx. eslint-plugin-boundaries would need an import
-// resolver and built dist/ folders to classify `@seqtrain/*` imports; the constraints here only
-// need the import strings, so they are compiled into core ESLint rules instead:
-//   - `no-restricted-imports` for static imports, `export ... from` and `import type`;
-//   - `no-restricted-syntax` for dynamic `import()` (the CLI loads packages lazily).
-// Each project gets exactly ONE block setting each of these two rules, holding all of its
-// restrictions: flat config does not merge a rule's options across blocks (the last matching
-// block wins), so hand-written per-package blocks had to repeat every shared restriction or lose it.
+// Two layers enforce DEP_CONSTRAINTS:
+//   1. @nx/enforce-module-boundaries itself, fed the same constraints, on Nx's project graph. It ships in
+//      @nx/eslint-plugin, which has no 23.3.x release while the workspace pins nx 23.3.1; the root
+//      package.json `overrides` point @nx/eslint-plugin@23.2.1 at @nx/devkit and @nx/js 23.3.1, so
+//      there is exactly one nx (`npm ls nx`) and one project graph.
+//   2. Core ESLint rules compiled from the same table, which also see what the Nx rule does not:
+//      - `no-restricted-imports` for static imports, `export ... from` and `import type`;
+//      - `no-restricted-syntax` for dynamic `import()` (the CLI loads packages lazily).
+//      Each project gets exactly ONE block setting each of these two rules, holding all of its
+//      restrictions: flat config does not merge a rule's options across blocks (the last matching
+//      block wins), so hand-written per-package blocks had to repeat every shared restriction or lose it.
 // tools/pack-check/src/module-boundaries.spec.ts proves the rules report what they should.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import nx from '@nx/eslint-plugin';
 
 const WORKSPACE_ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -176,6 +174,20 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': ['error', ...BASE_SYNTAX_RESTRICTIONS],
+    },
+  },
+  ...nx.configs['flat/base'],
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          enforceBuildableLibDependency: false,
+          depConstraints: DEP_CONSTRAINTS.map(({ reason: _reason, ...constraint }) => constraint),
+        },
+      ],
     },
   },
   // One block per project (their roots are disjoint), each with all of the project's restrictions.

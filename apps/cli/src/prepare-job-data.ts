@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SeqtrainError } from '@seqtrain/common';
-import { prepareText } from '@seqtrain/data';
+import { prepareText, readManifest } from '@seqtrain/data';
 import type { Job } from '@seqtrain/protocol';
 import { resolveInput } from './paths.js';
 
@@ -45,7 +45,7 @@ export async function prepareJobData(job: Job, runDir: string, say: (line: strin
  * `model.config` is one clear error here rather than a failure reported by every rank.
  */
 export async function checkJobModel(job: Job, dataDir: string): Promise<void> {
-  const [{ resolveModelConfig }, { readManifest }] = await Promise.all([import('@seqtrain/models'), import('@seqtrain/data')]);
+  const { resolveModelConfig } = await import('@seqtrain/models');
   const manifest = await readManifest(dataDir);
   try {
     resolveModelConfig(job.model.name, { ...job.model.config, vocabSize: manifest.vocab.length, seqLen: manifest.seqLen, seed: job.seed });

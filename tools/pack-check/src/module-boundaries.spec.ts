@@ -57,6 +57,10 @@ describe('module boundaries (eslint.config.js)', () => {
     const dynamic = reports(messages, 'no-restricted-syntax');
     expect(dynamic).toHaveLength(1);
     expect(dynamic[0]).toContain('must not import @tensorflow/*');
+    // Nx's own rule, fed the same constraints, reports them too (dynamic import included).
+    const nxReports = reports(messages, '@nx/enforce-module-boundaries');
+    expect(nxReports.length).toBeGreaterThanOrEqual(1);
+    for (const m of nxReports) expect(m).toMatch(/scope:collective.*not allowed to import "@tensorflow\/tfjs-(core|layers|node)"/);
   });
 
   it('reports trainer, models and backend imported by data', async () => {
@@ -74,6 +78,9 @@ describe('module boundaries (eslint.config.js)', () => {
     for (const name of ['@seqtrain/trainer', '@seqtrain/models', '@seqtrain/backend']) {
       expect(imports.some((m) => m.includes(`may only depend on projects tagged scope:common; ${name} is tagged`))).toBe(true);
     }
+    const nxReports = reports(messages, '@nx/enforce-module-boundaries');
+    expect(nxReports).toHaveLength(3);
+    for (const m of nxReports) expect(m).toContain('"scope:data" can only depend on libs tagged with "scope:common"');
   });
 
   it('reports an app imported by a package, and keeps the shared restrictions beside it', async () => {
