@@ -21,3 +21,33 @@ export type { SampleOptions } from './sample-text.js';
 export { temperatureSample } from './temperature-sample.js';
 export { seededRandom } from './seeded-random.js';
 export type { RandomSource } from './seeded-random.js';
+export { parseModelConfig } from './config-fields.js';
+export type { FieldSpec, FieldSpecs } from './config-fields.js';
+export { SeedSequence, EMBEDDING_INIT_LIMIT } from './seeded-layers.js';
+export {
+  buildSentimentLstm,
+  buildSentimentBilstm,
+  buildSentimentStackedLstm,
+  buildSentimentConv1d,
+  buildSentimentCnnLstm,
+  parseSentimentLstmConfig,
+  parseSentimentBilstmConfig,
+  parseSentimentStackedLstmConfig,
+  parseSentimentConv1dConfig,
+  parseSentimentCnnLstmConfig,
+} from './sentiment-models.js';
+export type { SentimentConfig, StackedSentimentConfig, ConvSentimentConfig, CnnLstmSentimentConfig } from './sentiment-models.js';
+export { buildRnnClassifier, parseRnnClassifierConfig } from './rnn-classifier.js';
+export type { RnnClassifierConfig } from './rnn-classifier.js';
+export { buildTimeseriesLstm, buildTimeseriesSeq, parseTimeseriesLstmConfig, parseTimeseriesSeqConfig, TIMESERIES_HEADS } from './timeseries-models.js';
+export type { TimeseriesLstmConfig, TimeseriesSeqConfig, TimeseriesHead } from './timeseries-models.js';
+export { buildMnistRows, parseMnistRowsConfig } from './mnist-rows.js';
+export type { MnistRowsConfig } from './mnist-rows.js';
+export { buildSeq2seqAttention, parseSeq2seqAttentionConfig, SEQ2SEQ_NAMES } from './seq2seq-attention.js';
+export type { Seq2seqAttentionConfig } from './seq2seq-attention.js';
+export { greedyDecode, beamSearchDecode } from './seq2seq-decode.js';
+export type { DecodeOptions, DecodeResult } from './seq2seq-decode.js';
+export { chrF, corpusChrF } from './chrf.js';
+export type { ChrfOptions } from './chrf.js';
+export { parseGloveText, readGloveFile, loadPretrainedEmbedding } from './glove-embeddings.js';
+export type { GloveMatrix } from './glove-embeddings.js';

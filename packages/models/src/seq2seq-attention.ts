@@ -1,0 +1,102 @@
+/**
+ * `seq2seq-attention`: the character-level translation model (Keras' lstm_seq2seq example with
+ * embeddings instead of one-hot inputs, plus Luong dot attention), as its training model:
+ *
+ *   encoder_input [srcLen] ids -> Embedding(srcVocab, embeddingDim) -> LSTM(units, seq + state)
+ *   decoder_input [tgtLen] ids -> Embedding(tgtVocab, embeddingDim) -> LSTM(units, seq + state,
+ *                                 initial state = the encoder's final [h, c])
+ *   scores  = dot(decoder seq, encoder seq) over units       [batch, tgtLen, srcLen]
+ *   weights = softmax over source positions
+ *   context = weights x encoder seq                          [batch, tgtLen, units]
+ *   output  = TimeDistributed(Dense(tgtVocab, softmax))(concat[context, decoder seq])
+ *
+ * Teacher forcing: decoder_input is the target shifted right behind the start id ('\t'); the
+ * label at position t is target id t (ending with the end id '\n'), sparse categorical
+ * cross-entropy. tfjs-layers has no Attention layer, so attention is built from Dot / Activation /
+ * Concatenate: every layer is a stock tfjs layer and the model saves and loads with
+ * tf.loadLayersModel. No padding mask: source padding positions take part in attention (as in
+ * the Keras example, which pads with spaces); the decoder is causal, so right-padding a target
+ * prefix does not change the predictions at earlier positions (seq2seq-decode.ts relies on this).
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
+import { DEFAULTS } from '@seqtrain/common';
+import { parseModelConfig } from './config-fields.js';
+import type { FieldSpecs } from './config-fields.js';
+import { SeedSequence, seededDense, seededEmbedding, seededRecurrent } from './seeded-layers.js';
+
+export interface Seq2seqAttentionConfig {
+  srcVocab: number;
+  tgtVocab: number;
+  srcLen: number;
+  tgtLen: number;
+  embeddingDim: number;
+  units: number;
+  seed: number;
+}
+
+export const SEQ2SEQ_ATTENTION_FIELDS = {
+  srcVocab: { kind: 'int', min: 2 },
+  tgtVocab: { kind: 'int', min: 3 },
+  srcLen: { kind: 'int', min: 1 },
+  tgtLen: { kind: 'int', min: 1 },
+  embeddingDim: { kind: 'int', min: 1, default: 64 },
+  units: { kind: 'int', min: 1, default: 256 },
+  seed: { kind: 'seed', default: DEFAULTS.SEED },
+} as const satisfies FieldSpecs;
+
+/** Layer and input names, fixed so decoders and checkpoints can find them. */
+export const SEQ2SEQ_NAMES = {
+  encoderInput: 'encoder_input',
+  decoderInput: 'decoder_input',
+  encoderLstm: 'encoder_lstm',
+  decoderLstm: 'decoder_lstm',
+  output: 'next_char',
+} as const;
+
+export function parseSeq2seqAttentionConfig(raw: Record<string, unknown>): Seq2seqAttentionConfig {
+  return parseModelConfig<Seq2seqAttentionConfig>('seq2seq-attention', SEQ2SEQ_ATTENTION_FIELDS, raw);
+}
+
+export function buildSeq2seqAttention(config: Seq2seqAttentionConfig): LayersModel {
+  const seeds = new SeedSequence(config.seed);
+  const encoderInput = tfl.input({ name: SEQ2SEQ_NAMES.encoderInput, shape: [config.srcLen] });
+  const encoderEmbedded = seededEmbedding(seeds, {
+    name: 'encoder_embedding',
+    inputDim: config.srcVocab,
+    outputDim: config.embeddingDim,
+  }).apply(encoderInput) as SymbolicTensor;
+  const [encoderSeq, stateH, stateC] = seededRecurrent(seeds, 'lstm', {
+    name: SEQ2SEQ_NAMES.encoderLstm,
+    units: config.units,
+    returnSequences: true,
+    returnState: true,
+  }).apply(encoderEmbedded) as SymbolicTensor[];
+
+  const decoderInput = tfl.input({ name: SEQ2SEQ_NAMES.decoderInput, shape: [config.tgtLen] });
+  const decoderEmbedded = seededEmbedding(seeds, {
+    name: 'decoder_embedding',
+    inputDim: config.tgtVocab,
+    outputDim: config.embeddingDim,
+  }).apply(decoderInput) as SymbolicTensor;
+  // returnState as in the Keras example: unused here, but a step-wise decoder built from these
+  // layers needs the states.
+  const [decoderSeq] = seededRecurrent(seeds, 'lstm', {
+    name: SEQ2SEQ_NAMES.decoderLstm,
+    units: config.units,
+    returnSequences: true,
+    returnState: true,
+  }).apply(decoderEmbedded, { initialState: [stateH, stateC] }) as SymbolicTensor[];
+
+  const scores = tfl.layers.dot({ name: 'attention_scores', axes: [2, 2] }).apply([decoderSeq!, encoderSeq!]) as SymbolicTensor;
+  const weights = tfl.layers.activation({ name: 'attention_weights', activation: 'softmax' }).apply(scores) as SymbolicTensor;
+  const context = tfl.layers.dot({ name: 'context', axes: [2, 1] }).apply([weights, encoderSeq!]) as SymbolicTensor;
+  const combined = tfl.layers.concatenate({ name: 'context_and_decoder' }).apply([context, decoderSeq!]) as SymbolicTensor;
+  const output = tfl.layers
+    .timeDistributed({
+      name: SEQ2SEQ_NAMES.output,
+      layer: seededDense(seeds, { name: 'next_char_dense', units: config.tgtVocab, activation: 'softmax' }),
+    })
+    .apply(combined) as SymbolicTensor;
+  return tfl.model({ name: 'seq2seq_attention', inputs: [encoderInput, decoderInput], outputs: output });
+}
