@@ -25,7 +25,9 @@ export type ErrorCode =
   /** A data file is unreadable as Arrow or disagrees with its manifest (size, batch count, schema, rows). */
   | 'ERR_DATA_CORRUPT'
   /** A system tool a launcher drives (ip, tc, kubectl, sbatch) is missing, lacks privileges, or failed; details.command names it. */
-  | 'ERR_SYSTEM_COMMAND';
+  | 'ERR_SYSTEM_COMMAND'
+  /** A download answered with an HTTP error, failed on the network, or did not match its expected sha256; details.url names it. */
+  | 'ERR_DOWNLOAD_FAILED';
 
 export interface SeqtrainErrorDetails {
   /** The rank the error concerns (the disagreeing or failing one), when there is one. */

@@ -38,17 +38,106 @@ const splitSchema = z.object({
   files: z.array(shardFileSchema),
 });
 
+const sourceSchema = z.object({ path: z.string(), bytes: count, sha256 });
+
 export const MANIFEST_SCHEMA = z.object({
   version: z.literal(MANIFEST_VERSION),
   kind: z.literal('text'),
   createdAt: z.string().min(1),
-  source: z.object({ path: z.string(), bytes: count, sha256 }),
+  source: sourceSchema,
   seqLen: positive,
   step: positive,
   vocab: z.array(z.string().min(1)).min(1),
   schema: z.object({ x: z.string().min(1), y: z.string().min(1) }),
   splits: z.object({ train: splitSchema, validation: splitSchema }),
 });
+
+const columnSchema = z.object({
+  name: z.string().min(1),
+  dtype: z.enum(['int32', 'float32']),
+  /** null: one value per row; n: FixedSizeList of n values per row. */
+  width: positive.nullable(),
+});
+
+/** Fields every non-text ("table") manifest shares: generic columns, read back by TableDataset. */
+const tableBase = {
+  version: z.literal(MANIFEST_VERSION),
+  createdAt: z.string().min(1),
+  source: sourceSchema,
+  columns: z.array(columnSchema).min(1),
+  schema: z.record(z.string(), z.string()),
+  splits: z.object({ train: splitSchema, validation: splitSchema }),
+};
+
+export const CLASSIFICATION_MANIFEST_SCHEMA = z.object({
+  ...tableBase,
+  kind: z.literal('classification'),
+  /** The test file when train and test came from separate files. */
+  testSource: sourceSchema.nullable(),
+  format: z.enum(['tsv', 'csv']),
+  tokenizer: z.enum(['word', 'char']),
+  /** Index = id; vocab[0] is the padding token, vocab[1] the out-of-vocabulary token. */
+  vocab: z.array(z.string()).min(2),
+  maxlen: positive,
+  padding: z.enum(['pre', 'post']),
+  truncating: z.enum(['pre', 'post']),
+  /** Sorted label names; index = label id. */
+  labels: z.array(z.string()).min(1),
+});
+
+const scalingSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('none') }),
+  z.object({ method: z.literal('minmax'), min: z.array(z.number()), max: z.array(z.number()) }),
+  z.object({ method: z.literal('standard'), mean: z.array(z.number()), std: z.array(z.number()) }),
+]);
+
+export const TIMESERIES_MANIFEST_SCHEMA = z.object({
+  ...tableBase,
+  kind: z.literal('timeseries'),
+  features: z.array(z.string().min(1)).min(1),
+  /** The predicted feature (one of `features`). */
+  target: z.string().min(1),
+  timeColumn: z.string().nullable(),
+  window: positive,
+  horizon: positive,
+  targets: z.enum(['single', 'sequence']),
+  scaling: scalingSchema,
+  /** Series rows (not windows) in each part, and the time values at the part boundaries when a time column exists. */
+  seriesRows: z.object({ train: count, validation: count }),
+  timeRange: z.object({ train: z.array(z.string()), validation: z.array(z.string()) }),
+});
+
+export const PAIRS_MANIFEST_SCHEMA = z.object({
+  ...tableBase,
+  kind: z.literal('pairs'),
+  /** Index = id; id 0 is padding (""). */
+  sourceVocab: z.array(z.string()).min(1),
+  targetVocab: z.array(z.string()).min(3),
+  startToken: z.string().min(1),
+  endToken: z.string().min(1),
+  maxChars: positive.nullable(),
+  dropped: count,
+  sourceLength: positive,
+  targetLength: positive,
+});
+
+export const IDX_MANIFEST_SCHEMA = z.object({
+  ...tableBase,
+  kind: z.literal('idx'),
+  testSource: sourceSchema.nullable(),
+  /** Dimensions of one item, e.g. [28, 28]. */
+  itemShape: z.array(positive).min(1),
+  classes: positive,
+});
+
+/** Every kind `prepare` writes; `kind` discriminates, and a text manifest is exactly MANIFEST_SCHEMA. */
+export const DATASET_MANIFEST_SCHEMA = z.discriminatedUnion('kind', [
+  MANIFEST_SCHEMA,
+  CLASSIFICATION_MANIFEST_SCHEMA,
+  TIMESERIES_MANIFEST_SCHEMA,
+  PAIRS_MANIFEST_SCHEMA,
+  IDX_MANIFEST_SCHEMA,
+]);
 
 export interface ShardFileInfo {
   /** Relative to the manifest directory. */
@@ -82,6 +171,17 @@ export interface Manifest {
 
 export type SplitName = keyof Manifest['splits'];
 
+export type ColumnSpec = z.infer<typeof columnSchema>;
+export type ClassificationManifest = z.infer<typeof CLASSIFICATION_MANIFEST_SCHEMA>;
+export type TimeseriesManifest = z.infer<typeof TIMESERIES_MANIFEST_SCHEMA>;
+export type PairsManifest = z.infer<typeof PAIRS_MANIFEST_SCHEMA>;
+export type IdxManifest = z.infer<typeof IDX_MANIFEST_SCHEMA>;
+export type Scaling = z.infer<typeof scalingSchema>;
+/** A manifest of any kind but text: its rows are generic typed columns. */
+export type TableManifest = ClassificationManifest | TimeseriesManifest | PairsManifest | IdxManifest;
+export type DatasetManifest = Manifest | TableManifest;
+export type DatasetKind = DatasetManifest['kind'];
+
 /** `splits.train.files[0].sha256` from a zod issue path. */
 function fieldName(issuePath: readonly PropertyKey[]): string {
   let out = '';
@@ -106,7 +206,20 @@ function invalid(file: string, field: string, problem: string): SeqtrainError {
  * duplicates and that no two shards share a path.
  */
 export function parseManifest(value: unknown, file: string): Manifest {
-  const parsed = MANIFEST_SCHEMA.safeParse(value);
+  const manifest = parseDatasetManifest(value, file);
+  if (manifest.kind !== 'text') {
+    throw invalid(
+      file,
+      'kind',
+      `this is a "${manifest.kind}" dataset, but a text dataset (kind "text") is needed here; read it with readDatasetManifest / TableDataset, or prepare a text corpus with \`seqtrain prepare text\``
+    );
+  }
+  return manifest;
+}
+
+/** Validates a manifest of any kind (see parseManifest for the checks). */
+export function parseDatasetManifest(value: unknown, file: string): DatasetManifest {
+  const parsed = DATASET_MANIFEST_SCHEMA.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = fieldName(issue?.path ?? []);
@@ -115,14 +228,29 @@ export function parseManifest(value: unknown, file: string): Manifest {
     }
     throw invalid(file, field, issue?.message ?? 'unknown problem');
   }
-  const manifest = parsed.data as Manifest;
+  const manifest = parsed.data as DatasetManifest;
 
-  const seen = new Map<string, number>();
-  manifest.vocab.forEach((token, id) => {
-    const first = seen.get(token);
-    if (first !== undefined) throw invalid(file, `vocab[${id}]`, `token ${JSON.stringify(token)} repeats vocab[${first}]`);
-    seen.set(token, id);
-  });
+  const unique = (field: string, tokens: readonly string[]): void => {
+    const seen = new Map<string, number>();
+    tokens.forEach((token, id) => {
+      const first = seen.get(token);
+      if (first !== undefined) throw invalid(file, `${field}[${id}]`, `token ${JSON.stringify(token)} repeats ${field}[${first}]`);
+      seen.set(token, id);
+    });
+  };
+  if (manifest.kind === 'text' || manifest.kind === 'classification') unique('vocab', manifest.vocab);
+  if (manifest.kind === 'classification') unique('labels', manifest.labels);
+  if (manifest.kind === 'pairs') {
+    unique('sourceVocab', manifest.sourceVocab);
+    unique('targetVocab', manifest.targetVocab);
+  }
+  if (manifest.kind !== 'text') {
+    const names = new Set<string>();
+    manifest.columns.forEach((column, i) => {
+      if (names.has(column.name)) throw invalid(file, `columns[${i}].name`, `column ${JSON.stringify(column.name)} is listed twice`);
+      names.add(column.name);
+    });
+  }
 
   const paths = new Set<string>();
   for (const split of ['train', 'validation'] as const) {
@@ -145,8 +273,19 @@ export function parseManifest(value: unknown, file: string): Manifest {
   return manifest;
 }
 
-/** Reads and validates `<dir>/manifest.json`. */
+/** Reads and validates `<dir>/manifest.json` of a text dataset (any other kind is ERR_MANIFEST_INVALID, field `kind`). */
 export async function readManifest(dir: string): Promise<Manifest> {
+  const { json, file } = await readManifestJson(dir);
+  return parseManifest(json, file);
+}
+
+/** Reads and validates `<dir>/manifest.json` of any kind. */
+export async function readDatasetManifest(dir: string): Promise<DatasetManifest> {
+  const { json, file } = await readManifestJson(dir);
+  return parseDatasetManifest(json, file);
+}
+
+async function readManifestJson(dir: string): Promise<{ json: unknown; file: string }> {
   const file = path.join(dir, MANIFEST_FILE_NAME);
   let text: string;
   try {
@@ -174,5 +313,5 @@ export async function readManifest(dir: string): Promise<Manifest> {
       { cause: err }
     );
   }
-  return parseManifest(json, file);
+  return { json, file };
 }

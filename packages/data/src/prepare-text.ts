@@ -36,7 +36,7 @@ export interface PrepareTextOptions {
 /** Shard names carry 5-digit indices, so this is the most a split can have. */
 const MAX_SHARDS = 99_999;
 const SHARD_NAME = /^(train|validation)-\d{5}-of-\d{5}\.arrow$/;
-const MANIFEST_TMP_NAME = `${MANIFEST_FILE_NAME}.tmp`;
+export const MANIFEST_TMP_NAME = `${MANIFEST_FILE_NAME}.tmp`;
 
 export function shardFileName(split: 'train' | 'validation', index: number, count: number): string {
   const pad = (n: number): string => String(n).padStart(5, '0');
@@ -64,7 +64,7 @@ function requireInt(field: string, value: unknown, min: number, max = Number.MAX
  * manifest.json, or (after an interrupted run) only shard files. Its old shards and manifest are
  * removed; any other file is left alone. Anything else is refused rather than written into.
  */
-async function claimOutputDir(out: string): Promise<void> {
+export async function claimOutputDir(out: string): Promise<void> {
   let entries: string[];
   try {
     const info = await stat(out);
@@ -127,7 +127,7 @@ class CountingFileWriter extends RecordBatchFileWriter {
  * Writes one shard: record batches stream to disk as they are made (memory: one record batch, not
  * one shard), hashed on the way.
  */
-async function writeShard(
+export async function writeShard(
   file: string,
   batches: Iterable<RecordBatch>,
   onBatch: (rows: number) => void

@@ -4,6 +4,7 @@ import { DEFAULTS } from '@seqtrain/common';
 import { prepareText } from '@seqtrain/data';
 import { fraction, positiveInt } from '../parsers.js';
 import { resolveInput } from '../paths.js';
+import { classificationCommand, downloadCommand, idxCommand, pairsCommand, timeseriesCommand } from './prepare-kinds.js';
 
 export function prepareCommand(): Command {
   const prepare = new Command('prepare').description('turn a raw corpus into Arrow shards and a manifest');
@@ -42,5 +43,10 @@ export function prepareCommand(): Command {
         `wrote ${manifest.splits.train.rows} training + ${manifest.splits.validation.rows} validation rows in ${files} Arrow files, vocabulary ${manifest.vocab.length}, in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${o.out}/manifest.json\n`
       );
     });
+  prepare.addCommand(classificationCommand());
+  prepare.addCommand(timeseriesCommand());
+  prepare.addCommand(pairsCommand());
+  prepare.addCommand(idxCommand());
+  prepare.addCommand(downloadCommand());
   return prepare;
 }
