@@ -177,7 +177,7 @@ describe('DataParallelTrainer', () => {
     expect(lossSum / count).toBeCloseTo(Math.log(VOCAB), 1);
     const result = await trainer!.trainStep(batch, { step: 0, globalCount: 5 });
     expect(result.loss).toBeCloseTo(lossSum / count, 5);
-    expect(trainer!.evaluate({ ...batch, x: new Int32Array(0), y: new Int32Array(0), count: 0 })).toEqual({ lossSum: 0, count: 0 });
+    expect(trainer!.evaluate({ ...batch, x: new Int32Array(0), y: new Int32Array(0), count: 0 })).toEqual({ lossSum: 0, count: 0, correct: 0 });
   });
 
   it('clips the all-reduced gradient to clipNorm', async () => {
@@ -198,5 +198,57 @@ describe('DataParallelTrainer', () => {
     await expect(trainer!.trainStep(bad, { step: 0, globalCount: 1 })).rejects.toSatisfy((e) => isSeqtrainError(e, 'ERR_SHAPE_MISMATCH'));
     const ok = strided(globalBatches(2, 1, 9)[0]!, 0, 1);
     await expect(trainer!.trainStep(ok, { step: 0, globalCount: 1 })).rejects.toSatisfy((e) => isSeqtrainError(e, 'ERR_INVALID_ARGUMENT'));
+  });
+});
+
+describe('DataParallelTrainer with binary_crossentropy (a two-class sentiment-lstm, sigmoid head)', () => {
+  const SENTIMENT = { vocabSize: VOCAB, maxlen: SEQ_LEN, embeddingDim: 8, units: 8, numClasses: 2, seed: 5 };
+
+  function sentimentTrainers(world: number): DataParallelTrainer[] {
+    return createInMemoryTransports(world).map(
+      (transport) =>
+        new DataParallelTrainer({
+          model: buildModel('sentiment-lstm', SENTIMENT),
+          optimizer: createOptimizer('sgd', 0.5),
+          collective: new Collective(transport, { timeoutMs: 20_000 }),
+          loss: 'binary_crossentropy',
+        })
+    );
+  }
+
+  /** Labels in {0, 1}: the first token's parity, so there is something to learn. */
+  function labelled(batch: GlobalBatch): GlobalBatch {
+    return { ...batch, y: Int32Array.from({ length: batch.count }, (_, i) => (batch.x[i * SEQ_LEN] ?? 0) % 2) };
+  }
+
+  it('1 and 3 ranks reach the same weights, and evaluate counts the right predictions', async () => {
+    const batches = globalBatches(13, STEPS, 11).map(labelled);
+    const finals: Float32Array[] = [];
+    let initial: Float32Array | undefined;
+    for (const world of [1, 3]) {
+      const trainers = sentimentTrainers(world);
+      initial ??= flatWeights(trainers[0]!);
+      for (const [step, batch] of batches.entries()) {
+        const results = await Promise.all(trainers.map((t, rank) => t.trainStep(strided(batch, rank, world), { step, globalCount: batch.count })));
+        // An untrained sigmoid head predicts ~0.5: the first loss is near ln 2.
+        if (step === 0) for (const r of results) expect(r.loss).toBeCloseTo(Math.LN2, 1);
+      }
+      finals.push(flatWeights(trainers[0]!));
+      const whole = strided(batches[0]!, 0, 1);
+      const { count, correct, lossSum } = trainers[0]!.evaluate(whole);
+      expect(count).toBe(13);
+      expect(Number.isInteger(correct) && correct >= 0 && correct <= 13).toBe(true);
+      expect(lossSum).toBeGreaterThan(0);
+    }
+    expect(maxAbsDiff(finals[0]!, initial!)).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(finals[1]!, finals[0]!)).toBeLessThan(1e-5);
+  });
+
+  it('evaluate: p >= 0.5 is class 1', () => {
+    const [trainer] = sentimentTrainers(1);
+    const batch = labelled(globalBatches(6, 1, 12)[0]!);
+    const probs = (trainer!.model.predict(tf.tensor2d(batch.x, [6, SEQ_LEN], 'int32')) as tf.Tensor).dataSync();
+    const expected = Array.from(batch.y).filter((y, i) => ((probs[i] ?? 0) >= 0.5 ? 1 : 0) === y).length;
+    expect(trainer!.evaluate(strided(batch, 0, 1)).correct).toBe(expected);
   });
 });

@@ -28,7 +28,28 @@ import {
   writeOptimizerState,
   type OptimizerState,
 } from './optimizer-state.js';
+import { binaryCrossEntropy } from './binary-cross-entropy.js';
 import { sparseCrossEntropy } from './sparse-cross-entropy.js';
+
+/**
+ * The per-sample loss of the model's output:
+ *  'sparse_categorical_crossentropy'  softmax probabilities [n, classes], y = class ids (char-lm, multi-class heads)
+ *  'binary_crossentropy'              one sigmoid probability [n, 1], y in {0, 1} (two-class heads)
+ */
+export const LOSSES = ['sparse_categorical_crossentropy', 'binary_crossentropy'] as const;
+export type LossName = (typeof LOSSES)[number];
+
+function perSampleLoss(loss: LossName, probs: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
+  return loss === 'binary_crossentropy' ? binaryCrossEntropy(probs, labels) : sparseCrossEntropy(probs, labels);
+}
+
+/** Number of samples whose predicted class equals the label (p >= 0.5 means class 1 for a sigmoid head). */
+function correctCount(loss: LossName, probs: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const predicted = loss === 'binary_crossentropy' ? tf.cast(tf.greaterEqual(tf.reshape(probs, [-1]), 0.5), 'int32') : tf.argMax(probs, 1);
+    return tf.sum(tf.cast(tf.equal(predicted, labels), 'int32'));
+  });
+}
 
 export interface TrainBatch {
   /** Row-major [count, seqLen] token ids. */
@@ -61,6 +82,8 @@ export interface DataParallelTrainerOptions {
   collective: CollectiveLike;
   /** Scale gradients to this global L2 norm when above it. */
   clipNorm?: number;
+  /** Default 'sparse_categorical_crossentropy'. The global-batch scaling above is the same for every loss. */
+  loss?: LossName;
 }
 
 /** Samples per forward pass in evaluate(): bounds activation memory for large validation sets. */
@@ -94,9 +117,13 @@ export class DataParallelTrainer {
   readonly optimizer: tf.Optimizer;
   readonly collective: CollectiveLike;
   readonly clipNorm: number | undefined;
+  readonly loss: LossName;
 
   constructor(options: DataParallelTrainerOptions) {
-    const { model, optimizer, collective, clipNorm } = options;
+    const { model, optimizer, collective, clipNorm, loss = 'sparse_categorical_crossentropy' } = options;
+    if (!LOSSES.includes(loss)) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `loss must be one of ${LOSSES.join(', ')}; got ${JSON.stringify(loss)}.`, { field: 'loss' });
+    }
     if (clipNorm !== undefined && !(clipNorm > 0)) {
       throw new SeqtrainError('ERR_INVALID_ARGUMENT', `clipNorm must be > 0 when given; got ${clipNorm}.`, { field: 'clipNorm' });
     }
@@ -107,6 +134,7 @@ export class DataParallelTrainer {
     this.optimizer = optimizer;
     this.collective = collective;
     this.clipNorm = clipNorm;
+    this.loss = loss;
   }
 
   /**
@@ -159,7 +187,7 @@ export class DataParallelTrainer {
       const ys = tf.tensor1d(batch.y, 'int32');
       const { value, grads } = tf.variableGrads(() => {
         const probs = this.model.apply(xs, { training: true }) as tf.Tensor2D;
-        return tf.mul(tf.sum(sparseCrossEntropy(probs, ys)), scale) as tf.Scalar;
+        return tf.mul(tf.sum(perSampleLoss(this.loss, probs, ys)), scale) as tf.Scalar;
       }, variables);
       const parts = variables.map((v) => tf.reshape(grads[v.name] ?? tf.zerosLike(v), [-1]));
       return [value, tf.concat(parts)] as const;
@@ -208,20 +236,26 @@ export class DataParallelTrainer {
     return { loss, count: batch.count, computeSeconds: commStart - computeStart, commSeconds: commEnd - commStart };
   }
 
-  /** Sum of per-sample losses and the count on this rank (the caller reduces across ranks). No weight change. */
-  evaluate(batch: TrainBatch): { lossSum: number; count: number } {
+  /**
+   * Sum of per-sample losses, the count, and how many predictions were right on this rank (the caller
+   * reduces across ranks). No weight change.
+   */
+  evaluate(batch: TrainBatch): { lossSum: number; count: number; correct: number } {
     checkBatch(batch, this.collective.rank);
     let lossSum = 0;
+    let correct = 0;
     for (let start = 0; start < batch.count; start += EVAL_CHUNK_SAMPLES) {
       const n = Math.min(EVAL_CHUNK_SAMPLES, batch.count - start);
-      lossSum += tf.tidy(() => {
+      const [chunkLoss, chunkCorrect] = tf.tidy(() => {
         const xs = tf.tensor2d(batch.x.subarray(start * batch.seqLen, (start + n) * batch.seqLen), [n, batch.seqLen], 'int32');
         const ys = tf.tensor1d(batch.y.subarray(start, start + n), 'int32');
         const probs = this.model.apply(xs, { training: false }) as tf.Tensor2D;
-        return tf.sum(sparseCrossEntropy(probs, ys)).dataSync()[0] ?? NaN;
+        return [tf.sum(perSampleLoss(this.loss, probs, ys)).dataSync()[0] ?? NaN, correctCount(this.loss, probs, ys).dataSync()[0] ?? 0] as const;
       });
+      lossSum += chunkLoss;
+      correct += chunkCorrect;
     }
-    return { lossSum, count: batch.count };
+    return { lossSum, count: batch.count, correct };
   }
 
   /** Optimizer state for checkpoints (see optimizer-state.ts for the layout). */

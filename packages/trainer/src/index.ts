@@ -1,8 +1,8 @@
 export type { CollectiveLike, CollectiveCallLike } from './collective-like.js';
 export { OPTIMIZER_NAMES, createOptimizer, isOptimizerName } from './optimizer-factory.js';
 export type { OptimizerName } from './optimizer-factory.js';
-export { DataParallelTrainer, EVAL_CHUNK_SAMPLES } from './data-parallel-trainer.js';
-export type { DataParallelTrainerOptions, StepContext, StepResult, TrainBatch } from './data-parallel-trainer.js';
+export { DataParallelTrainer, EVAL_CHUNK_SAMPLES, LOSSES } from './data-parallel-trainer.js';
+export type { DataParallelTrainerOptions, LossName, StepContext, StepResult, TrainBatch } from './data-parallel-trainer.js';
 export {
   checkOptimizerState,
   decodeOptimizerState,
@@ -23,4 +23,5 @@ export {
 export type { CheckpointParts } from './checkpoint.js';
 export { clipByGlobalNorm, globalNorm } from './gradient-clipping.js';
 export { sparseCrossEntropy, PROBABILITY_EPSILON } from './sparse-cross-entropy.js';
+export { binaryCrossEntropy } from './binary-cross-entropy.js';
 export { flattenTensors, tensorsFromFlat } from './flat-tensors.js';
