@@ -41,7 +41,8 @@ export type CoordinatorEvent =
   | { type: 'started'; worldSize: number; startStep: number; totalSteps: number; stepsPerEpoch: number; backend: string; parameterCount: number }
   /** `ranks` is indexed by rank; `metrics` is the line appended to metrics.jsonl. */
   | { type: 'step'; metrics: StepMetrics; totalSteps: number; ranks: RankStepStats[] }
-  | { type: 'validation'; step: number; loss: number; bitsPerToken: number; samples: number }
+  /** accuracy: share classified right, for a classification dataset; null for text. */
+  | { type: 'validation'; step: number; loss: number; bitsPerToken: number; samples: number; accuracy: number | null }
   | { type: 'checkpoint'; step: number; path: string }
   /**
    * A rank's control connection closed. `afterShutdown`: the coordinator had already ended the run

@@ -19,7 +19,8 @@
  *     its strided share of the sampler's global batch, computes gradients, all-reduces them over the ring,
  *     applies them and replies `stepDone` {loss, count, times}. The coordinator averages (weighted by
  *     count), appends a line to metrics.jsonl, and reports it with each rank's own numbers (event `step`).
- *  6. Every validateEvery steps and after the last: `evaluate` to all -> `evalDone` {lossSum, count}.
+ *  6. Every validateEvery steps and after the last: `evaluate` to all -> `evalDone` {lossSum, count, correct};
+ *     accuracy (sum correct / sum count) is reported for a classification dataset.
  *  7. Every checkpointEvery steps and after the last: `checkpoint` {dir} to rank 0 -> `checkpointDone`.
  *  8. `shutdown` {reason, failed: false} to all; summary.json is written (event `finished`); done resolves
  *     with the summary. Each rank then closes its connection (event `rankClosed`, afterShutdown true).
@@ -32,7 +33,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { DEFAULTS, SeqtrainError, createLogger, errorFromJSON, readEnv, type Logger } from '@seqtrain/common';
-import { readManifest, type Manifest } from '@seqtrain/data';
+import { readDatasetManifest, type DatasetManifest } from '@seqtrain/data';
 import {
   PROTOCOL_VERSION,
   decodeWorkerMessage,
@@ -45,6 +46,7 @@ import {
 } from '@seqtrain/protocol';
 import type { CoordinatorEvent, RankStepStats } from './coordinator-event.js';
 import { DashboardServer } from './dashboard-server.js';
+import { modelFieldsFromManifest } from './dataset-model-fields.js';
 import { ReplyCollector } from './reply-collector.js';
 import { Rendezvous, type Member } from './rendezvous.js';
 import { RunDirectory, type RunSummary, type StepMetrics } from './run-directory.js';
@@ -82,7 +84,7 @@ export class Coordinator {
   private readonly job: Job;
   private readonly worldSize: number;
   private readonly runDir: RunDirectory;
-  private readonly manifest: Manifest;
+  private readonly manifest: DatasetManifest;
   private readonly dataDir: string;
   private readonly log: Logger;
   private readonly emit: (event: CoordinatorEvent) => void;
@@ -96,7 +98,7 @@ export class Coordinator {
   private readonly everyoneJoined: Promise<void>;
   private signalJoined: () => void = () => {};
 
-  private constructor(server: WebSocketServer, dashboard: DashboardServer | null, options: CoordinatorOptions, manifest: Manifest, address: string) {
+  private constructor(server: WebSocketServer, dashboard: DashboardServer | null, options: CoordinatorOptions, manifest: DatasetManifest, address: string) {
     this.server = server;
     this.dashboard = dashboard;
     this.dashboardUrl = dashboard?.url ?? null;
@@ -134,7 +136,9 @@ export class Coordinator {
   }
 
   static async start(options: CoordinatorOptions): Promise<Coordinator> {
-    const manifest = await readManifest(options.dataDir);
+    const manifest = await readDatasetManifest(options.dataDir);
+    // Refuses a dataset kind no job can train on yet, before anything listens.
+    modelFieldsFromManifest(manifest, options.dataDir);
     const server = new WebSocketServer({
       host: options.job.host,
       port: options.job.port,
@@ -300,7 +304,7 @@ export class Coordinator {
     const totalSteps = job.steps ?? (job.epochs !== undefined ? job.epochs * stepsPerEpoch : DEFAULTS.STEPS);
     const tracker = new RunTracker();
     // What the summary reports; a failed run's summary keeps the last good validation and checkpoint.
-    let validation: { loss: number; samples: number } | null = null;
+    let validation: ValidationResult | null = null;
     let checkpoint: string | null = null;
     let parameterCount = 0;
     const summarize = (): RunSummary =>
@@ -410,7 +414,7 @@ export class Coordinator {
     const job = this.job;
     return {
       modelName: job.model.name,
-      modelConfig: { ...job.model.config, vocabSize: this.manifest.vocab.length, seqLen: this.manifest.seqLen, seed: job.seed },
+      modelConfig: { ...job.model.config, ...modelFieldsFromManifest(this.manifest, this.dataDir), seed: job.seed },
       dataDir: this.dataDir,
       globalBatch: job.globalBatch,
       seed: job.seed,
@@ -423,7 +427,7 @@ export class Coordinator {
     };
   }
 
-  private async validate(step: number): Promise<{ loss: number; samples: number }> {
+  private async validate(step: number): Promise<ValidationResult> {
     const maxSamples = Math.min(this.job.validationMaxSamples, this.manifest.splits.validation.rows);
     const batchSize = Math.max(32, Math.ceil(this.job.globalBatch / this.worldSize));
     const replies = this.collector.expect<EvalDone>('evalDone', step);
@@ -432,9 +436,11 @@ export class Coordinator {
     const samples = all.reduce((s, r) => s + r.count, 0);
     const loss = all.reduce((s, r) => s + r.lossSum, 0) / samples;
     const bitsPerToken = loss / Math.LN2;
-    this.runDir.appendValidation({ step, loss, bitsPerToken, samples });
-    this.emit({ type: 'validation', step, loss, bitsPerToken, samples });
-    return { loss, samples };
+    // Accuracy is a classification figure; a text run's next-character accuracy is not reported.
+    const accuracy = this.manifest.kind === 'classification' ? all.reduce((s, r) => s + (r.correct ?? 0), 0) / samples : null;
+    this.runDir.appendValidation({ step, loss, bitsPerToken, samples, accuracy });
+    this.emit({ type: 'validation', step, loss, bitsPerToken, samples, accuracy });
+    return { loss, samples, accuracy };
   }
 
   private async checkpoint(stepsCompleted: number, epoch: number, stepInEpoch: number): Promise<string> {
@@ -455,6 +461,13 @@ export class Coordinator {
     this.emit({ type: 'checkpoint', step: stepsCompleted, path: done.path });
     return done.path;
   }
+}
+
+interface ValidationResult {
+  loss: number;
+  samples: number;
+  /** Share of validation samples classified right; null for a text dataset. */
+  accuracy: number | null;
 }
 
 function toBytes(data: RawData): Uint8Array {
@@ -526,7 +539,7 @@ class RunTracker {
     totalSteps: number;
     stepsPerEpoch: number;
     wallSeconds: number;
-    validation: { loss: number; samples: number } | null;
+    validation: ValidationResult | null;
     checkpoint: string | null;
     parameterCount: number;
     dataDir: string;
@@ -550,6 +563,7 @@ class RunTracker {
       validationLoss: o.validation?.loss ?? null,
       validationBitsPerToken: o.validation ? o.validation.loss / Math.LN2 : null,
       validationSamples: o.validation?.samples ?? 0,
+      validationAccuracy: o.validation?.accuracy ?? null,
       checkpoint: o.checkpoint,
       parameterCount: o.parameterCount,
       seed: o.job.seed,

@@ -143,7 +143,7 @@ function runEvents(): CoordinatorEvent[] {
     step(0, 4),
     step(1, 3.5),
     step(2, 3.25),
-    { type: 'validation', step: 3, loss: 3.1, bitsPerToken: 3.1 / Math.LN2, samples: 64 },
+    { type: 'validation', step: 3, loss: 3.1, bitsPerToken: 3.1 / Math.LN2, samples: 64, accuracy: null },
     { type: 'checkpoint', step: 3, path: '/tmp/spec-run/checkpoints/step-0000003' },
   ];
 }

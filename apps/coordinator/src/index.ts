@@ -1,4 +1,5 @@
 export { Coordinator } from './coordinator.js';
+export { modelFieldsFromManifest } from './dataset-model-fields.js';
 export type { CoordinatorOptions } from './coordinator.js';
 export type { CoordinatorEvent, RankInfo, RankStepStats } from './coordinator-event.js';
 export { DashboardServer, SSE_KEEPALIVE_MS, SSE_MAX_BUFFERED_BYTES, SSE_RETRY_MS } from './dashboard-server.js';

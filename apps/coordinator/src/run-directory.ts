@@ -2,7 +2,7 @@
  * The run directory, as a user finds it after a run:
  *   job.json         the resolved job (defaults filled in)
  *   metrics.jsonl    one JSON line per step: step, epoch, loss, samplesPerSecond, stepSeconds, commSeconds, ...
- *   validation.jsonl one JSON line per validation pass: step, loss, bitsPerToken, samples
+ *   validation.jsonl one JSON line per validation pass: step, loss, bitsPerToken, samples, accuracy (null for text)
  *   summary.json     written once at the end (RunSummary)
  *   checkpoints/step-NNNNNNN/  model.json + weights.bin (tfjs layers format), optimizer.*, trainer-state.json
  *   logs/            worker logs of a local run
@@ -54,6 +54,8 @@ export interface RunSummary {
   validationLoss: number | null;
   validationBitsPerToken: number | null;
   validationSamples: number;
+  /** Share of the validation samples classified right after the last step; null for a text dataset. */
+  validationAccuracy: number | null;
   /** Latest checkpoint directory (absolute). */
   checkpoint: string | null;
   parameterCount: number;
@@ -94,7 +96,7 @@ export class RunDirectory {
     writeSync(this.metricsFd, JSON.stringify(metrics) + '\n');
   }
 
-  appendValidation(entry: { step: number; loss: number; bitsPerToken: number; samples: number }): void {
+  appendValidation(entry: { step: number; loss: number; bitsPerToken: number; samples: number; accuracy: number | null }): void {
     writeSync(this.validationFd, JSON.stringify(entry) + '\n');
   }
 

@@ -7,11 +7,12 @@ import { hostname } from 'node:os';
 import { DEFAULTS, SeqtrainError, createLogger, readEnv, type Logger } from '@seqtrain/common';
 import { selectBackend, type BackendChoice, type SelectedBackend } from '@seqtrain/backend';
 import { Collective, WebSocketRingListener } from '@seqtrain/collective';
-import { ArrowDataset, DistributedSampler } from '@seqtrain/data';
+import { DistributedSampler } from '@seqtrain/data';
 import { buildModel, resolveModelConfig } from '@seqtrain/models';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DataParallelTrainer, createOptimizer, loadCheckpoint, saveCheckpoint, type TrainerState } from '@seqtrain/trainer';
 import { PROTOCOL_VERSION, type CoordinatorMessage, type MessageOf } from '@seqtrain/protocol';
+import { openBatchSource, type BatchSource } from './batch-source.js';
 import { CoordinatorConnection } from './coordinator-connection.js';
 
 export interface TrainingProcessOptions {
@@ -31,8 +32,8 @@ interface Session {
   rank: number;
   worldSize: number;
   welcome: Welcome;
-  train: ArrowDataset;
-  validation: ArrowDataset | undefined;
+  train: BatchSource;
+  validation: BatchSource | undefined;
   sampler: DistributedSampler;
   model: LayersModel;
   trainer: DataParallelTrainer;
@@ -112,7 +113,7 @@ function need(session: Session | undefined, what: string): Session {
 
 async function startSession(welcome: Welcome, listener: WebSocketRingListener, log: Logger): Promise<Session> {
   const { rank, worldSize, run } = welcome;
-  const train = await ArrowDataset.open(run.dataDir, 'train');
+  const train = await openBatchSource(run.dataDir, 'train');
   const sampler = new DistributedSampler({
     datasetSize: train.length,
     worldSize,
@@ -130,6 +131,7 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, l
     model,
     optimizer,
     collective,
+    loss: train.loss,
     ...(run.clipNorm !== null ? { clipNorm: run.clipNorm } : {}),
   });
   if (resumed) await trainer.setOptimizerState(resumed.optimizerState);
@@ -150,7 +152,7 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, l
       optimizer: { name: run.optimizer, learningRate: run.learningRate },
       model: { name: run.modelName, config: resolveModelConfig(run.modelName, run.modelConfig) },
       dataset: run.dataDir,
-      vocab: [...train.manifest.vocab],
+      vocab: [...train.vocab],
     },
   };
 }
@@ -175,20 +177,22 @@ async function runStep(s: Session, msg: MessageOf<CoordinatorMessage, 'step'>) {
 
 /** Rows evenly spaced over the validation split, rank r taking every N-th of them. */
 async function runEvaluation(s: Session, msg: MessageOf<CoordinatorMessage, 'evaluate'>) {
-  s.validation ??= await ArrowDataset.open(s.welcome.run.dataDir, 'validation');
+  s.validation ??= await openBatchSource(s.welcome.run.dataDir, 'validation');
   const rows = s.validation.length;
   const total = Math.min(msg.maxSamples, rows);
   const mine: number[] = [];
   for (let i = s.rank; i < total; i += s.worldSize) mine.push(Math.floor((i * rows) / total));
   let lossSum = 0;
   let count = 0;
+  let correct = 0;
   for (let i = 0; i < mine.length; i += msg.batchSize) {
     const batch = await s.validation.getBatch(mine.slice(i, i + msg.batchSize));
     const r = s.trainer.evaluate(batch);
     lossSum += r.lossSum;
     count += r.count;
+    correct += r.correct;
   }
-  return { type: 'evalDone' as const, rank: s.rank, step: msg.step, lossSum, count };
+  return { type: 'evalDone' as const, rank: s.rank, step: msg.step, lossSum, count, correct };
 }
 
 async function writeCheckpoint(s: Session, msg: MessageOf<CoordinatorMessage, 'checkpoint'>) {

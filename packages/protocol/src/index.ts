@@ -19,5 +19,5 @@ export {
   decodeCoordinatorMessage,
 } from './protocol.js';
 export type { RunSpec, WorkerMessage, CoordinatorMessage, MessageOf } from './protocol.js';
-export { JobSchema, OPTIMIZERS, BACKENDS, parseJob, mergeJobInputs } from './job.js';
+export { JobSchema, OPTIMIZERS, BACKENDS, DATA_RECIPES, parseJob, mergeJobInputs } from './job.js';
 export type { Job, JobInput } from './job.js';

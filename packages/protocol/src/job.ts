@@ -8,6 +8,8 @@ import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
 
 export const OPTIMIZERS = ['sgd', 'adam', 'rmsprop'] as const;
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/** How `data.input` is prepared when no `data.dir` is given. */
+export const DATA_RECIPES = ['text', 'classification'] as const;
 
 const positiveInt = z.number().int().positive();
 
@@ -23,13 +25,25 @@ export const JobSchema = z
       })
       .strict()
       .default({ name: 'char-lm', config: {} }),
-    /** Where the training data comes from: a prepared shard directory, or a text corpus to prepare first. */
+    /**
+     * Where the training data comes from: a prepared shard directory (text or classification), or a file
+     * to prepare first with `recipe`: 'text' (a UTF-8 corpus -> next-character windows) or
+     * 'classification' (a TSV/CSV of label and text -> padded word ids, packages/data prepare-classification.ts).
+     */
     data: z
       .object({
         /** A directory written by `seqtrain prepare` (holds manifest.json). Takes precedence over `input`. */
         dir: z.string().min(1).optional(),
-        /** A UTF-8 corpus to prepare into the run directory before training. */
+        recipe: z.enum(DATA_RECIPES).default('text'),
+        /** The file to prepare into the run directory before training. */
         input: z.string().min(1).default('datasets/text/moby-dick.txt'),
+        /** classification: a separate test file, which becomes the validation split. */
+        test: z.string().min(1).optional(),
+        /** classification: word ids per review (padded/truncated at the front, as Keras). */
+        maxlen: positiveInt.optional(),
+        /** classification: vocabulary size including padding and OOV ids. */
+        vocabSize: positiveInt.optional(),
+        tokenizer: z.enum(['word', 'char']).optional(),
         seqLen: positiveInt.default(DEFAULTS.SEQ_LEN),
         step: positiveInt.default(DEFAULTS.WINDOW_STEP),
         shards: positiveInt.default(DEFAULTS.SHARDS),
@@ -37,6 +51,7 @@ export const JobSchema = z
       })
       .strict()
       .default({
+        recipe: 'text',
         input: 'datasets/text/moby-dick.txt',
         seqLen: DEFAULTS.SEQ_LEN,
         step: DEFAULTS.WINDOW_STEP,

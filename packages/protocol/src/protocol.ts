@@ -10,7 +10,8 @@ import { Packr } from 'msgpackr';
 import { z } from 'zod';
 import { SeqtrainError } from '@seqtrain/common';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: `evalDone` carries `correct` (classification accuracy). */
+export const PROTOCOL_VERSION = 2;
 
 /** zod's number() refuses NaN; a rank with no samples, or a diverged run, reports NaN and must get through. */
 const numberOrNaN = z.union([z.number(), z.nan()]);
@@ -101,6 +102,8 @@ export const EvalDoneSchema = z.object({
   /** Sum of per-sample losses on this rank's share of the validation samples (nats). */
   lossSum: numberOrNaN,
   count: z.number().int().nonnegative(),
+  /** Samples whose predicted class (argmax, or p >= 0.5 for a one-unit sigmoid head) equals the label. */
+  correct: z.number().int().nonnegative().optional(),
 });
 
 export const CheckpointDoneSchema = z.object({
