@@ -27,11 +27,15 @@ export async function startJobCoordinator(
   return { coordinator, progress };
 }
 
-/** The one-line result of a completed run: steps, time, throughput, loss and validation loss. */
+/** The one-line result of a completed run: steps, time, throughput, loss and validation loss (and accuracy for a classifier). */
 export function describeSummary(summary: RunSummary): string {
   return (
     `done: ${summary.steps} steps in ${summary.wallSeconds.toFixed(1)} s, ${summary.samplesPerSecond.toFixed(0)} samples/s, loss ${summary.initialLoss.toFixed(3)} -> ${summary.finalLoss.toFixed(3)}` +
-    (summary.validationLoss !== null ? `, validation ${summary.validationLoss.toFixed(3)} nats (${summary.validationBitsPerToken?.toFixed(3)} bits/char)` : '')
+    (summary.validationLoss === null
+      ? ''
+      : summary.validationAccuracy !== null
+        ? `, validation ${summary.validationLoss.toFixed(3)} nats, accuracy ${(100 * summary.validationAccuracy).toFixed(1)}% on ${summary.validationSamples} samples`
+        : `, validation ${summary.validationLoss.toFixed(3)} nats (${summary.validationBitsPerToken?.toFixed(3)} bits/char)`)
   );
 }
 

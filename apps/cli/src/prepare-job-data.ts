@@ -1,8 +1,13 @@
-/** Resolves a job's training data: a prepared directory as given, or the corpus prepared into the run directory. */
+/**
+ * Resolves a job's training data: a prepared directory as given, or `data.input` prepared into the run
+ * directory with the job's recipe ('text': next-character windows; 'classification': padded word ids
+ * and label ids, with `data.test` as the validation split when given).
+ */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SeqtrainError } from '@seqtrain/common';
-import { prepareText, readManifest } from '@seqtrain/data';
+import { prepareClassification, prepareText, readDatasetManifest } from '@seqtrain/data';
+import { modelFieldsFromManifest } from '@seqtrain/coordinator';
 import type { Job } from '@seqtrain/protocol';
 import { resolveInput } from './paths.js';
 
@@ -19,6 +24,22 @@ export async function prepareJobData(job: Job, runDir: string, say: (line: strin
   if (existsSync(join(out, 'manifest.json'))) return out;
   const t0 = performance.now();
   let lastPercent = -1;
+  if (job.data.recipe === 'classification') {
+    const test = job.data.test === undefined ? undefined : resolveInput(job.data.test);
+    const manifest = await prepareClassification({
+      input,
+      out,
+      seed: job.seed,
+      ...(test !== undefined ? { test } : { validationFraction: job.data.validationFraction }),
+      ...(job.data.maxlen !== undefined ? { maxlen: job.data.maxlen } : {}),
+      ...(job.data.vocabSize !== undefined ? { vocabSize: job.data.vocabSize } : {}),
+      ...(job.data.tokenizer !== undefined ? { tokenizer: job.data.tokenizer } : {}),
+    });
+    say(
+      `prepared ${manifest.splits.train.rows} training and ${manifest.splits.validation.rows} validation rows (vocabulary ${manifest.vocab.length}, labels ${manifest.labels.join('/')}, maxlen ${manifest.maxlen}) in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${out}`
+    );
+    return out;
+  }
   const manifest = await prepareText({
     input,
     out,
@@ -46,9 +67,9 @@ export async function prepareJobData(job: Job, runDir: string, say: (line: strin
  */
 export async function checkJobModel(job: Job, dataDir: string): Promise<void> {
   const { resolveModelConfig } = await import('@seqtrain/models');
-  const manifest = await readManifest(dataDir);
+  const fields = modelFieldsFromManifest(await readDatasetManifest(dataDir), dataDir);
   try {
-    resolveModelConfig(job.model.name, { ...job.model.config, vocabSize: manifest.vocab.length, seqLen: manifest.seqLen, seed: job.seed });
+    resolveModelConfig(job.model.name, { ...job.model.config, ...fields, seed: job.seed });
   } catch (err) {
     const e = err as SeqtrainError;
     throw new SeqtrainError('ERR_JOB_INVALID', `model "${job.model.name}": ${e.message}`, { ...e.details, field: `model.config${e.details?.field ? `.${e.details.field}` : ''}` });

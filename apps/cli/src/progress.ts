@@ -87,7 +87,11 @@ export class RunProgress {
         break;
       }
       case 'validation':
-        this.interrupt(`validation after step ${event.step}: loss ${event.loss.toFixed(4)} nats (${event.bitsPerToken.toFixed(3)} bits/char) on ${event.samples} samples`);
+        this.interrupt(
+          event.accuracy !== null
+            ? `validation after step ${event.step}: loss ${event.loss.toFixed(4)} nats, accuracy ${(100 * event.accuracy).toFixed(1)}% on ${event.samples} samples`
+            : `validation after step ${event.step}: loss ${event.loss.toFixed(4)} nats (${event.bitsPerToken.toFixed(3)} bits/char) on ${event.samples} samples`
+        );
         break;
       case 'checkpoint':
         this.interrupt(`checkpoint at step ${event.step}: ${event.path}`);
