@@ -18,6 +18,14 @@ describe('job schema', () => {
     expect(() => parseJob({ workers: 4, globalBatch: 2 })).toThrow(/world size/);
   });
 
+  it('takes classification data options only with recipe classification', () => {
+    const job = parseJob({ data: { recipe: 'classification', input: 'train.tsv', test: 'test.tsv', maxlen: 100 } });
+    expect(job.data).toMatchObject({ recipe: 'classification', test: 'test.tsv', maxlen: 100 });
+    expect(parseJob({}).data.recipe).toBe('text');
+    expect(() => parseJob({ data: { maxlen: 100 } }, 'job.yaml')).toThrow(/job\.yaml: data\.maxlen is a classification option/);
+    expect(() => parseJob({ data: { recipe: 'images' } })).toThrow(/data\.recipe/);
+  });
+
   it('lets flags override a file field by field', () => {
     const merged = mergeJobInputs({ data: { seqLen: 10, step: 2 }, workers: 3 }, { data: { seqLen: 20 }, workers: undefined });
     expect(parseJob(merged).data).toMatchObject({ seqLen: 20, step: 2 });

@@ -105,6 +105,9 @@ export const JobSchema = z
   .strict();
 
 export type Job = z.infer<typeof JobSchema>;
+
+/** `data` fields only the classification recipe reads (an error under recipe 'text', never silently ignored). */
+const CLASSIFICATION_DATA_FIELDS = ['test', 'maxlen', 'vocabSize', 'tokenizer'] as const;
 export type JobInput = z.input<typeof JobSchema>;
 
 /** Validates a job (from a file, flags, or both merged); errors name the field and the source. */
@@ -123,6 +126,16 @@ export function parseJob(input: unknown, source = 'job'): Job {
       field: 'steps',
       file: source,
     });
+  }
+  if (parsed.data.data.recipe === 'text') {
+    const stray = CLASSIFICATION_DATA_FIELDS.find((f) => parsed.data.data[f] !== undefined);
+    if (stray !== undefined) {
+      throw new SeqtrainError(
+        'ERR_JOB_INVALID',
+        `${source}: data.${stray} is a classification option, but data.recipe is "text"; set data.recipe: classification or drop data.${stray}.`,
+        { field: `data.${stray}`, file: source }
+      );
+    }
   }
   if (parsed.data.dashboard && parsed.data.port !== 0 && parsed.data.dashboardPort === parsed.data.port) {
     throw new SeqtrainError(
