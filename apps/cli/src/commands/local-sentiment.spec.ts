@@ -3,40 +3,16 @@
  * `seqtrain local` as child processes, on a slice of the shipped food reviews prepared with the
  * classification recipe; a coordinator, worker agents and training processes on loopback.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_BIN, REPO_ROOT } from '../paths.js';
+import { RUN_TIMEOUT_MS, maxAbsDiff, seqtrain, weightsOf } from './cli-e2e.testing.js';
+import { REPO_ROOT } from '../paths.js';
 
-const run = promisify(execFile);
-const RUN_TIMEOUT_MS = 180_000;
 const JOB_FILE = join(REPO_ROOT, 'datasets/jobs/sentiment-lstm.yaml');
 const TRAIN_REVIEWS = 400;
 const TEST_REVIEWS = 100;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function seqtrain(args: string[], cwd: string): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI_BIN, ...args], { cwd, timeout: RUN_TIMEOUT_MS, maxBuffer: 32 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-function weightsOf(checkpoint: string): Float32Array {
-  const buf = readFileSync(join(checkpoint, 'weights.bin'));
-  return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-}
 
 /** The header and the first `rows` reviews of a shipped TSV. */
 function slice(file: string, rows: number): string {
@@ -85,9 +61,7 @@ describe('seqtrain local --config datasets/jobs/sentiment-lstm.yaml', () => {
     const a = weightsOf(s1.checkpoint);
     const b = weightsOf(s2.checkpoint);
     expect(a.length).toBe(b.length);
-    let maxDiff = 0;
-    for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
-    expect(maxDiff).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-5);
     // Guard against a vacuous pass: the steps really trained (binary cross-entropy starts near ln 2, same on both).
     expect(s1.initialLoss).toBeGreaterThan(0.5);
     expect(s2.initialLoss).toBeCloseTo(s1.initialLoss, 4);

@@ -2,37 +2,13 @@
  * End to end through the real apps: `seqtrain prepare` and `seqtrain local` as child processes, with a
  * coordinator, worker agents and training processes talking over loopback WebSockets.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RUN_TIMEOUT_MS, maxAbsDiff, run, seqtrain, weightsOf } from './cli-e2e.testing.js';
 import { CLI_BIN, REPO_ROOT } from '../paths.js';
-
-const run = promisify(execFile);
-const RUN_TIMEOUT_MS = 180_000;
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function seqtrain(args: string[], cwd: string): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI_BIN, ...args], { cwd, timeout: RUN_TIMEOUT_MS, maxBuffer: 32 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-function weightsOf(checkpoint: string): Float32Array {
-  const buf = readFileSync(join(checkpoint, 'weights.bin'));
-  return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-}
 
 let root: string;
 let dataDir: string;
@@ -65,9 +41,7 @@ describe('seqtrain local', () => {
     const a = weightsOf(s1.checkpoint);
     const b = weightsOf(s2.checkpoint);
     expect(a.length).toBe(b.length);
-    let maxDiff = 0;
-    for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
-    expect(maxDiff).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-5);
     // Guard against a vacuous pass: the steps must really have trained (same losses, and falling).
     expect(s2.initialLoss).toBeCloseTo(s1.initialLoss, 4);
     expect(s1.finalLoss).toBeLessThan(s1.initialLoss);
