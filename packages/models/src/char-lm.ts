@@ -13,7 +13,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
-import { fastOrthogonal } from './fast-orthogonal.js';
+import { SeedSequence, seededDense, seededEmbedding, seededRecurrent } from './seeded-layers.js';
 
 export const CHAR_LM_MODEL_NAME = 'char-lm';
 
@@ -37,9 +37,6 @@ export const CHAR_LM_DEFAULTS = {
   cell: 'lstm',
   seed: DEFAULTS.SEED,
 } as const satisfies Partial<CharLmConfig>;
-
-/** Keras' default Embedding initializer is uniform on [-0.05, 0.05]. */
-const EMBEDDING_INIT_LIMIT = 0.05;
 
 const POSITIVE_INT_FIELDS = ['vocabSize', 'seqLen', 'embeddingDim', 'units', 'layers'] as const;
 const KNOWN_FIELDS: readonly string[] = [...POSITIVE_INT_FIELDS, 'cell', 'seed'];
@@ -79,53 +76,17 @@ export function parseCharLmConfig(raw: Record<string, unknown>): CharLmConfig {
   return merged as unknown as CharLmConfig;
 }
 
-function recurrentLayer(config: CharLmConfig, index: number, nextSeed: () => number): tfl.layers.Layer {
-  const common = {
-    name: `rnn_${index}`,
-    units: config.units,
-    returnSequences: index < config.layers - 1,
-    kernelInitializer: tfl.initializers.glorotUniform({ seed: nextSeed() }),
-    recurrentInitializer: fastOrthogonal({ seed: nextSeed(), gain: 1 }),
-    biasInitializer: tfl.initializers.zeros(),
-  };
-  switch (config.cell) {
-    case 'lstm':
-      return tfl.layers.lstm({ ...common, unitForgetBias: true });
-    case 'gru':
-      return tfl.layers.gru(common);
-    case 'simple_rnn':
-      return tfl.layers.simpleRNN(common);
-  }
-}
-
 /** Builds a char-lm from a complete config (parseCharLmConfig fills one from a job file's). */
 export function buildCharLm(config: CharLmConfig): LayersModel {
-  // Seeds seed+1, seed+2, ... in layer order: distinct per weight, stable across builds.
-  let lastSeed = config.seed;
-  const nextSeed = (): number => ++lastSeed;
+  // Seeds seed+1, seed+2, ... in layer order (seeded-layers.ts): distinct per weight, stable across builds.
+  const seeds = new SeedSequence(config.seed);
   const model = tfl.sequential({ name: 'char_lm' });
   model.add(
-    tfl.layers.embedding({
-      name: 'embedding',
-      inputDim: config.vocabSize,
-      outputDim: config.embeddingDim,
-      inputLength: config.seqLen,
-      embeddingsInitializer: tfl.initializers.randomUniform({
-        minval: -EMBEDDING_INIT_LIMIT,
-        maxval: EMBEDDING_INIT_LIMIT,
-        seed: nextSeed(),
-      }),
-    })
+    seededEmbedding(seeds, { name: 'embedding', inputDim: config.vocabSize, outputDim: config.embeddingDim, inputLength: config.seqLen })
   );
-  for (let i = 0; i < config.layers; i++) model.add(recurrentLayer(config, i, nextSeed));
-  model.add(
-    tfl.layers.dense({
-      name: 'next_char',
-      units: config.vocabSize,
-      activation: 'softmax',
-      kernelInitializer: tfl.initializers.glorotUniform({ seed: nextSeed() }),
-      biasInitializer: tfl.initializers.zeros(),
-    })
-  );
+  for (let i = 0; i < config.layers; i++) {
+    model.add(seededRecurrent(seeds, config.cell, { name: `rnn_${i}`, units: config.units, returnSequences: i < config.layers - 1 }));
+  }
+  model.add(seededDense(seeds, { name: 'next_char', units: config.vocabSize, activation: 'softmax' }));
   return model;
 }
