@@ -77,6 +77,15 @@ class ScriptedRank {
   }
 }
 
+/** Two scripted ranks from two agents join and take their welcome (rank 0 = agent-a). */
+async function joinTwo(address: string) {
+  const a = await ScriptedRank.connect(address);
+  const b = await ScriptedRank.connect(address);
+  a.hello('agent-a');
+  b.hello('agent-b');
+  return { a, b, wa: await a.next('welcome'), wb: await b.next('welcome') };
+}
+
 let root: string;
 let dataDir: string;
 
@@ -99,12 +108,7 @@ describe('Coordinator', () => {
   it('runs the whole message flow and writes metrics, validation and summary', async () => {
     const events: CoordinatorEvent[] = [];
     const c = await start({}, 'ok', events);
-    const a = await ScriptedRank.connect(c.address);
-    const b = await ScriptedRank.connect(c.address);
-    a.hello('agent-a');
-    b.hello('agent-b');
-    const wa = await a.next('welcome');
-    const wb = await b.next('welcome');
+    const { a, b, wa, wb } = await joinTwo(c.address);
     expect([wa.rank, wb.rank]).toEqual([0, 1]);
     expect(wa.worldSize).toBe(2);
     expect(wa.peers).toEqual(['ws://127.0.0.1:1000', 'ws://127.0.0.1:1000']);
@@ -177,12 +181,7 @@ describe('Coordinator', () => {
   it('ends the run naming the rank when a process disconnects mid-run', async () => {
     const events: CoordinatorEvent[] = [];
     const c = await start({}, 'dies', events);
-    const a = await ScriptedRank.connect(c.address);
-    const b = await ScriptedRank.connect(c.address);
-    a.hello('agent-a');
-    b.hello('agent-b');
-    await a.next('welcome');
-    await b.next('welcome');
+    const { a, b } = await joinTwo(c.address);
     a.send({ type: 'ready', rank: 0, parameterCount: 5 });
     b.send({ type: 'ready', rank: 1, parameterCount: 5 });
     await a.next('step');
@@ -202,12 +201,7 @@ describe('Coordinator', () => {
 
   it('rejects ranks whose models disagree in size', async () => {
     const c = await start({}, 'params');
-    const a = await ScriptedRank.connect(c.address);
-    const b = await ScriptedRank.connect(c.address);
-    a.hello('agent-a');
-    b.hello('agent-b');
-    await a.next('welcome');
-    await b.next('welcome');
+    const { a, b } = await joinTwo(c.address);
     a.send({ type: 'ready', rank: 0, parameterCount: 5 });
     b.send({ type: 'ready', rank: 1, parameterCount: 6 });
     await expect(c.done).rejects.toMatchObject({ code: 'ERR_SHAPE_MISMATCH', details: { rank: 1 } });
