@@ -7,6 +7,7 @@ import { workerCommand } from './commands/worker.js';
 import { prepareCommand } from './commands/prepare.js';
 import { generateCommand } from './commands/generate.js';
 import { benchCommand } from './commands/bench.js';
+import { qualityCommand } from './commands/quality.js';
 import { slurmCommand } from './commands/slurm.js';
 
 const program = new Command('seqtrain')
@@ -19,6 +20,7 @@ const program = new Command('seqtrain')
   .addCommand(prepareCommand())
   .addCommand(generateCommand())
   .addCommand(benchCommand())
+  .addCommand(qualityCommand())
   .addCommand(slurmCommand());
 
 try {

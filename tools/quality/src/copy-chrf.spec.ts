@@ -1,0 +1,39 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { preparePairs, TableDataset } from '@seqtrain/data';
+import { corpusChrF } from '@seqtrain/models';
+import { copyChrfBaseline, heldOutPairs } from './copy-chrf.js';
+
+describe('copy chrF', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'quality-pairs-'));
+  const file = join(dir, 'pairs.tsv');
+  const lines = Array.from({ length: 40 }, (_, i) => `r${i}\tsource ${i} ${'x'.repeat(i % 7)}\tdestino ${i}${i % 5 === 0 ? ' largo'.repeat(3) : ''}`);
+  writeFileSync(file, lines.join('\n') + '\n');
+
+  it('holds out the same pairs as the pairs recipe', async () => {
+    const out = join(dir, 'prepared');
+    const manifest = await preparePairs({ input: file, out, maxChars: 20, seed: 7, validationFraction: 0.25 });
+    const { heldOut, kept, dropped } = heldOutPairs(readFileSync(file, 'utf8'), { maxChars: 20, seed: 7, validationFraction: 0.25 });
+    expect({ kept, dropped }).toEqual({ kept: 40 - manifest.dropped, dropped: manifest.dropped });
+    expect(manifest.dropped).toBeGreaterThan(0);
+    const table = await TableDataset.open(out, 'validation');
+    const rows = await table.getRows(Array.from({ length: table.length }, (_, i) => i));
+    const width = rows.columns.source?.width as number;
+    const vocab = manifest.sourceVocab;
+    const sources = Array.from({ length: rows.count }, (_, r) =>
+      Array.from(rows.columns.source?.values.subarray(r * width, (r + 1) * width) ?? [], (id) => vocab[id]).join('')
+    );
+    table.close();
+    expect(heldOut.map((p) => p.source)).toEqual(sources);
+  });
+
+  it('scores copying the source with corpus chrF', async () => {
+    const { heldOut } = heldOutPairs(readFileSync(file, 'utf8'), { maxChars: 20 });
+    const baseline = await copyChrfBaseline(file, { maxChars: 20 });
+    expect(baseline.heldOutPairs).toBe(heldOut.length);
+    expect(baseline.copyChrf).toBeCloseTo(corpusChrF(heldOut.map((p) => p.source), heldOut.map((p) => p.target)), 12);
+    expect(baseline.copyChrf).toBeGreaterThan(0);
+    expect(baseline.copyChrf).toBeLessThan(100);
+  });
+});
