@@ -1,8 +1,8 @@
+import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { preparePairs, TableDataset } from '@seqtrain/data';
-import { corpusChrF } from '@seqtrain/models';
 import { copyChrfBaseline, heldOutPairs } from './copy-chrf.js';
 
 describe('copy chrF', () => {
@@ -31,6 +31,7 @@ describe('copy chrF', () => {
   it('scores copying the source with corpus chrF', async () => {
     const { heldOut } = heldOutPairs(readFileSync(file, 'utf8'), { maxChars: 20 });
     const baseline = await copyChrfBaseline(file, { maxChars: 20 });
+    const { corpusChrF } = await import('@seqtrain/models');
     expect(baseline.heldOutPairs).toBe(heldOut.length);
     expect(baseline.copyChrf).toBeCloseTo(corpusChrF(heldOut.map((p) => p.source), heldOut.map((p) => p.target)), 12);
     expect(baseline.copyChrf).toBeGreaterThan(0);

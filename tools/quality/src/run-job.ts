@@ -10,6 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { formatWallTime } from './quality-table.js';
 
 export const KILL_GRACE_MS = 10_000;
 const TAIL_LINES = 5;
@@ -78,7 +79,7 @@ export async function runJob(options: JobRunOptions): Promise<JobOutcome> {
 /** Why a job's outcome is a failure, or null when it exited 0. */
 export function describeFailure(outcome: JobOutcome, timeoutMs: number): string | null {
   if (outcome.spawnError !== null) return `could not start: ${outcome.spawnError}`;
-  if (outcome.timedOut) return `timed out after ${Math.round(timeoutMs / 60_000)} min`;
+  if (outcome.timedOut) return `timed out after ${formatWallTime(timeoutMs / 1000)}`;
   if (outcome.exitCode === 0) return null;
   const last = outcome.tail.filter((l) => l.trim() !== '').at(-1);
   return `exited with ${outcome.signal ?? `code ${outcome.exitCode}`}${last ? `: ${last.trim()}` : ''}`;

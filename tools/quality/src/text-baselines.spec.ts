@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest';
 import { KneserNeyLm } from './char-ngram.js';
 import { ngramBaselines, splitText } from './text-baselines.js';
 
