@@ -2,7 +2,7 @@
  * `seqtrain quality --baselines-only` on the real shipped data: the cheap end-to-end run of the quality
  * command (the full run trains five jobs for many minutes and is not part of the suite).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +37,25 @@ describe('seqtrain quality --baselines-only', () => {
     expect(rows.find((r) => r.job === 'seq2seq-eng-spa')?.bar.threshold).toBeCloseTo(copy + 10, 12);
     expect(readFileSync(markdown, 'utf8').split('\n')[0]).toBe('| experiment | metric | baselines (computed) | bar |');
     expect(result.stderr).toMatch(/baselines char-lstm-moby: \d+\.\d s/);
+  });
+
+  it('runs a job file through seqtrain local and judges its summary.json', async () => {
+    // A variant of the char-LSTM job small enough to train in seconds: it runs for real, and fails the bar.
+    const dir = mkdtempSync(join(tmpdir(), 'quality-cli-run-'));
+    mkdirSync(join(dir, 'jobs'));
+    writeFileSync(
+      join(dir, 'jobs', 'char-lstm-moby-tiny.yaml'),
+      'name: char-lstm-moby-tiny\nworkers: 1\nsteps: 2\nglobalBatch: 8\nvalidationMaxSamples: 32\nmodel:\n  config: { units: 8 }\n'
+    );
+    const result = await seqtrain(['quality', '--jobs', 'char-lstm-moby-tiny', '--jobs-dir', join(dir, 'jobs'), '--out', join(dir, 'out'), '--json'], REPO_ROOT);
+    expect(result.code).toBe(1);
+    const [row] = JSON.parse(result.stdout) as { verdict: string; result: number; wallSeconds: number; reason: string; runDir: string }[];
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'char-lstm-moby-tiny', 'summary.json'), 'utf8')) as { wallSeconds: number; steps: number };
+    expect(summary.steps).toBe(2);
+    expect(row).toMatchObject({ verdict: 'fail', wallSeconds: summary.wallSeconds, runDir: join(dir, 'out', 'char-lstm-moby-tiny') });
+    expect(row?.result).toBeGreaterThan(2.3);
+    expect(row?.reason).toMatch(/^bits per char \d+\.\d\d is not <= 2\.30$/);
+    expect(result.stderr).toMatch(/\[char-lstm-moby-tiny \d+s\] fail \(bits per char/);
   });
 
   it('refuses a job that belongs to no experiment', async () => {
