@@ -67,9 +67,6 @@ export function trainLogistic(rows: readonly SparseRow[], labels: ArrayLike<numb
     for (let start = 0; start < order.length; start += batchSize) {
       const end = Math.min(order.length, start + batchSize);
       const [gw, gb] = grads as [Float64Array, Float64Array];
-      // Weight decay on every weight (dense), the data term on the rows' features (sparse).
-      for (let i = 0; i < size; i++) gw[i] = l2 * (model.weights[i] as number);
-      gb.fill(0);
       const scale = 1 / (end - start);
       for (let k = start; k < end; k++) {
         const r = order[k] as number;
@@ -90,8 +87,12 @@ export function trainLogistic(rows: readonly SparseRow[], labels: ArrayLike<numb
         const g = grads[j] as Float64Array;
         const mj = m[j] as Float64Array;
         const vj = v[j] as Float64Array;
+        // The data term was accumulated sparsely into g; weight decay (every weight, not the bias) is
+        // added in the pass that consumes and clears g: one dense pass per batch.
+        const decay = param === model.weights ? l2 : 0;
         for (let i = 0; i < param.length; i++) {
-          const gi = g[i] as number;
+          const gi = (g[i] as number) + decay * (param[i] as number);
+          g[i] = 0;
           mj[i] = ADAM_BETA1 * (mj[i] as number) + (1 - ADAM_BETA1) * gi;
           vj[i] = ADAM_BETA2 * (vj[i] as number) + (1 - ADAM_BETA2) * gi * gi;
           param[i] = (param[i] as number) - (lr * ((mj[i] as number) / c1)) / (Math.sqrt((vj[i] as number) / c2) + ADAM_EPSILON);
