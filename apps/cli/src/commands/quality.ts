@@ -24,7 +24,7 @@ export function qualityCommand(): Command {
   return new Command('quality')
     .description("issue 3's quality bars: baselines computed from the shipped data, each job file run with `seqtrain local`, a pass/fail table")
     .option('--jobs <list>', 'job names, comma-separated (job files <jobs-dir>/<name>.yaml; a variant <experiment>-<suffix> is judged by its experiment); default: the five experiments')
-    .option('--jobs-dir <dir>', 'where the job files are', 'datasets/jobs')
+    .option('--jobs-dir <dir>', 'where the job files are (default: datasets/jobs of the repository)')
     .option('--baselines-only', 'compute and print the baselines and bars; run no job')
     .option('--out <dir>', 'run directories <out>/<job> and logs <out>/<job>.log (default runs/quality-<date>)')
     .option('--json', 'print the rows as JSON instead of the table')
@@ -36,7 +36,7 @@ export function qualityCommand(): Command {
         repoRoot: REPO_ROOT,
         seqtrain: [process.execPath, CLI_BIN],
         ...(flags.jobs !== undefined ? { jobs: flags.jobs.split(',').map((j) => j.trim()).filter((j) => j !== '') } : {}),
-        jobsDir: resolve(flags.jobsDir ?? 'datasets/jobs'),
+        jobsDir: flags.jobsDir !== undefined ? resolve(flags.jobsDir) : join(REPO_ROOT, 'datasets', 'jobs'),
         baselinesOnly: flags.baselinesOnly === true,
         out: resolve(flags.out ?? join('runs', `quality-${timestamp()}`)),
         jobTimeoutMs: (flags.jobTimeoutMinutes ?? 60) * 60_000,
