@@ -16,6 +16,7 @@ import { checkAgreement, exchangeDescriptors, type CollectiveDescriptor, type Re
 import { HOST_IS_LITTLE_ENDIAN } from './frame.js';
 import { ringAllReduce } from './ring-allreduce.js';
 import { ringBroadcast, ringBroadcastBytes } from './ring-broadcast.js';
+import { WIRE_COMPRESSIONS, type WireCompression } from './wire-codec.js';
 import type { Transport } from './transport.js';
 import { encodeValue } from './value-codec.js';
 
@@ -34,6 +35,14 @@ export interface CollectiveOptions {
   /** Largest data payload per frame (default CHUNK_BYTES); a positive multiple of 4, the same on every rank. */
   chunkBytes?: number;
 }
+
+export interface AllReduceOptions extends CollectiveCallOptions {
+  op?: ReduceOp;
+  /** Element encoding on the wire (default 'none': float32). */
+  compression?: WireCompression;
+}
+
+const WIRE_DTYPES = { none: 'float32', fp16: 'float16', bf16: 'bfloat16' } as const;
 
 /** Failures every rank detects together before data moves; any other failure leaves frames in flight. */
 const CLEAN_FAILURE_CODES = new Set(['ERR_SHAPE_MISMATCH', 'ERR_COLLECTIVE_MISMATCH']);
@@ -67,14 +76,21 @@ export class Collective {
     }
   }
 
-  /** In place; returns the same array. Ring reduce-scatter then all-gather; mean = sum then scale by 1/N. */
-  allReduce(data: Float32Array, options: CollectiveCallOptions & { op?: ReduceOp }): Promise<Float32Array> {
+  /**
+   * In place; returns the same array, which must stay untouched until the promise settles (its
+   * memory is sent without a copy). Ring reduce-scatter then all-gather, pipelined; mean = sum then
+   * scale by 1/N. `compression` 'fp16' | 'bf16' sends values in 16 bits and adds in float32 (error
+   * bound in wire-codec.ts); every rank must pass the same compression.
+   */
+  allReduce(data: Float32Array, options: AllReduceOptions): Promise<Float32Array> {
     const op = options.op ?? 'sum';
+    const compression = options.compression ?? 'none';
     return this.run('allReduce', options, () => {
       checkFloat32(data, 'data');
       if (op !== 'sum' && op !== 'mean') invalid(`op must be 'sum' or 'mean', got ${JSON.stringify(op)}.`, 'op');
-      return { op, dtype: 'float32', length: data.length };
-    }, (ctx) => ringAllReduce(ctx, data, op));
+      if (!WIRE_COMPRESSIONS.includes(compression)) invalid(`compression must be one of ${WIRE_COMPRESSIONS.join(', ')}, got ${JSON.stringify(compression)}.`, 'compression');
+      return { op, dtype: WIRE_DTYPES[compression], length: data.length };
+    }, (ctx) => ringAllReduce(ctx, data, op, compression));
   }
 
   /** In place on non-roots; all ranks pass arrays of the same length. */
