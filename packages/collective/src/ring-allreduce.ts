@@ -98,8 +98,13 @@ export async function ringAllReduce(ctx: CollectiveContext, data: Float32Array, 
         const tag = { type: frameType, phase: phaseOf(t), seq: ctx.seq, segment, chunk };
         const doing = `waiting for ${phaseName(tag.phase)} segment ${segment} chunk ${chunk} from rank ${prev}`;
         const frame = await recvTagged(ctx, prev, tag, (end - start) * elementBytes, doing, window);
-        apply(frame, start, reducing);
-        if (t === reduceSteps - 1) finishOwned(start, end);
+        if (t === reduceSteps - 1 && op === 'mean' && compression === 'none') {
+          // The last addition and the 1/N scale in one pass over the owned chunk.
+          addIntoScaled(data, start, framePayloadFloat32(frame), 1 / worldSize);
+        } else {
+          apply(frame, start, reducing);
+          if (t === reduceSteps - 1) finishOwned(start, end);
+        }
         progress.advance(t, chunk + 1);
       }
     }
@@ -144,6 +149,12 @@ export async function ringAllReduce(ctx: CollectiveContext, data: Float32Array, 
 
 function phaseName(phase: FramePhase): string {
   return phase === FramePhase.REDUCE_SCATTER ? 'reduce-scatter' : 'all-gather';
+}
+
+/** data[offset + i] = float32(data[offset + i] + incoming[i]) * scale: the same two roundings as adding, then scaling. */
+function addIntoScaled(data: Float32Array, offset: number, incoming: Float32Array, scale: number): void {
+  const n = incoming.length;
+  for (let i = 0; i < n; i++) data[offset + i] = Math.fround((data[offset + i] as number) + (incoming[i] as number)) * scale;
 }
 
 function addInto(data: Float32Array, offset: number, incoming: Float32Array): void {

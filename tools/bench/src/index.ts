@@ -2,3 +2,4 @@ export { runAllreduceBench } from './allreduce-bench.js';
 export type { AllreduceBenchOptions } from './allreduce-bench.js';
 export type { AllreduceBenchRow } from './bench-table.js';
 export { parseSize, formatSize } from './parse-size.js';
+export { MPIRUN_ARGS } from './mpi-reference.js';
