@@ -421,6 +421,11 @@ export class Coordinator {
       optimizer: job.optimizer,
       learningRate: job.learningRate,
       clipNorm: job.clipNorm ?? null,
+      compression: job.compression,
+      bucketCapBytes: job.bucketCapBytes,
+      accumulateSteps: job.accumulateSteps,
+      lrScaling: job.lrScaling,
+      warmupSteps: job.warmupSteps,
       backend: job.backend,
       resumeFrom: job.resume ? resolve(job.resume) : null,
       collectiveTimeoutMs: readEnv().SEQTRAIN_COLLECTIVE_TIMEOUT_MS ?? DEFAULTS.COLLECTIVE_TIMEOUT_MS,
@@ -492,12 +497,14 @@ function aggregateStep(replies: StepDone[], step: number, epoch: number, stepSec
   let samples = 0;
   let lossSum = 0;
   let comm = 0;
+  let exposed = 0;
   let compute = 0;
   let data = 0;
   for (const r of replies) {
     if (r.count > 0) lossSum += r.loss * r.count;
     samples += r.count;
     comm += r.commSeconds;
+    exposed += r.commExposedSeconds ?? r.commSeconds;
     compute += r.computeSeconds;
     data += r.dataSeconds;
   }
@@ -510,6 +517,8 @@ function aggregateStep(replies: StepDone[], step: number, epoch: number, stepSec
     samplesPerSecond: samples / stepSeconds,
     stepSeconds,
     commSeconds: comm / n,
+    commExposedSeconds: exposed / n,
+    commHiddenFraction: comm > 0 ? Math.max(0, 1 - exposed / comm) : 0,
     computeSeconds: compute / n,
     dataSeconds: data / n,
   };

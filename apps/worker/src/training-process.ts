@@ -133,6 +133,11 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, l
     collective,
     loss: train.loss,
     ...(run.clipNorm !== null ? { clipNorm: run.clipNorm } : {}),
+    ...(run.compression !== undefined ? { compression: run.compression } : {}),
+    ...(run.bucketCapBytes !== undefined ? { bucketCapBytes: run.bucketCapBytes } : {}),
+    ...(run.accumulateSteps !== undefined ? { accumulateSteps: run.accumulateSteps } : {}),
+    ...(run.lrScaling !== undefined ? { lrScaling: run.lrScaling } : {}),
+    ...(run.warmupSteps !== undefined ? { warmupSteps: run.warmupSteps } : {}),
   });
   if (resumed) await trainer.setOptimizerState(resumed.optimizerState);
   await trainer.syncFromRoot(welcome.startStep);
@@ -171,6 +176,7 @@ async function runStep(s: Session, msg: MessageOf<CoordinatorMessage, 'step'>) {
     count: result.count,
     computeSeconds: result.computeSeconds,
     commSeconds: result.commSeconds,
+    commExposedSeconds: result.commExposedSeconds,
     dataSeconds,
   };
 }
