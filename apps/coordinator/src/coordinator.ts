@@ -335,10 +335,12 @@ export class Coordinator {
       for (const m of this.members) this.rankOf.set(m.connection, m.rank);
       this.emit({ type: 'ranks', ranks: this.members.map(({ rank, hello: h }) => ({ rank, agentId: h.agentId, localRank: h.localRank, hostname: h.hostname, pid: h.pid, backend: h.backend, ringAddress: h.ringAddress })) });
       const peers = this.members.map((m) => m.hello.ringAddress);
+      const agents = [...new Set(this.members.map((m) => m.hello.agentId))];
+      const nodes = this.members.map((m) => agents.indexOf(m.hello.agentId));
       const run = this.runSpec();
       const ready = this.collector.expect<MessageOf<WorkerMessage, 'ready'>>('ready', 0);
       for (const m of this.members) {
-        this.send(m.rank, { type: 'welcome', protocolVersion: PROTOCOL_VERSION, rank: m.rank, worldSize: this.worldSize, peers, run, startStep });
+        this.send(m.rank, { type: 'welcome', protocolVersion: PROTOCOL_VERSION, rank: m.rank, worldSize: this.worldSize, peers, nodes, run, startStep });
       }
       const readies = await this.guard(ready);
       parameterCount = readies[0]?.parameterCount ?? 0;

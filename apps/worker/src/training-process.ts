@@ -125,7 +125,7 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, l
   const resumed = rank === 0 && run.resumeFrom ? await loadCheckpoint(run.resumeFrom) : undefined;
   const model = resumed?.model ?? buildModel(run.modelName, run.modelConfig);
   const transport = await listener.connect({ rank, worldSize, peers: welcome.peers, timeoutMs: run.collectiveTimeoutMs });
-  const collective = new Collective(transport, { timeoutMs: run.collectiveTimeoutMs });
+  const collective = new Collective(transport, { timeoutMs: run.collectiveTimeoutMs, ...(welcome.nodes ? { nodes: welcome.nodes } : {}) });
   const optimizer = createOptimizer(run.optimizer, run.learningRate);
   const trainer = new DataParallelTrainer({
     model,

@@ -27,9 +27,11 @@ export interface CollectiveDescriptor {
   /** Element (or byte) count; null where only the root knows it (broadcastBytes) or there is none. */
   length: number | null;
   chunkBytes: number;
+  /** All-reduce algorithm ('ring' | 'hierarchical'); absent for the other kinds. */
+  algorithm?: 'ring' | 'hierarchical' | null;
 }
 
-const IDENTITY_FIELDS = ['kind', 'seq', 'name', 'step', 'op', 'root', 'chunkBytes'] as const;
+const IDENTITY_FIELDS = ['kind', 'seq', 'name', 'step', 'op', 'root', 'chunkBytes', 'algorithm'] as const;
 const SHAPE_FIELDS = ['dtype', 'length'] as const;
 type DescriptorField = (typeof IDENTITY_FIELDS)[number] | (typeof SHAPE_FIELDS)[number];
 

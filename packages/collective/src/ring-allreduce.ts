@@ -35,11 +35,24 @@ import { chunkCount, ringSegments, type Segment } from './segments.js';
 import { addDecoded, copyDecoded, encodeWire, quantizeInPlace, wireElementBytes, type WireCompression } from './wire-codec.js';
 
 /**
+ * Which part of the ring to run: both phases (an all-reduce), the reduce-scatter alone (rank r then
+ * holds the plain sum, not scaled or rounded, of segment (r + 1) mod N: ownedSegment), or the
+ * all-gather alone (each rank's owned segment is already final). The hierarchical all-reduce uses
+ * the halves inside a node.
+ */
+export type RingPhases = 'both' | 'reduce-scatter' | 'all-gather';
+
+/** The segment rank `rank` holds complete after a reduce-scatter over `worldSize` ranks. */
+export function ownedSegment(rank: number, worldSize: number): number {
+  return (rank + 1) % worldSize;
+}
+
+/**
  * Runs the data phase in place and returns `data`. No agreement check: every rank must already agree
  * on length, op, compression, seq and chunkBytes (Collective.allReduce checks that first). `data`
  * must not be changed by anyone else until the returned promise settles.
  */
-export async function ringAllReduce(ctx: CollectiveContext, data: Float32Array, op: ReduceOp, compression: WireCompression = 'none'): Promise<Float32Array> {
+export async function ringAllReduce(ctx: CollectiveContext, data: Float32Array, op: ReduceOp, compression: WireCompression = 'none', phases: RingPhases = 'both'): Promise<Float32Array> {
   const { rank, worldSize } = ctx.transport;
   if (worldSize === 1) return data;
   const mod = (value: number): number => ((value % worldSize) + worldSize) % worldSize;
@@ -54,6 +67,9 @@ export async function ringAllReduce(ctx: CollectiveContext, data: Float32Array, 
   const frameType = compression === 'none' ? FrameType.FLOAT32 : compression === 'fp16' ? FrameType.FLOAT16 : FrameType.BFLOAT16;
   const next = mod(rank + 1);
   const prev = mod(rank - 1);
+  // The steps this call runs: [firstStep, endStep) of the 2(N-1) (reduce-scatter, then all-gather).
+  const firstStep = phases === 'all-gather' ? reduceSteps : 0;
+  const endStep = phases === 'reduce-scatter' ? reduceSteps : steps;
   const progress = new ChunkProgress(steps);
   const window = new SendWindow(ctx, SEND_WINDOW_CHUNKS);
   // One encode buffer per send that can be in flight, plus the one being filled.
@@ -62,12 +78,12 @@ export async function ringAllReduce(ctx: CollectiveContext, data: Float32Array, 
 
   const sender = async (): Promise<void> => {
     let sent = 0;
-    for (let t = 0; t < steps; t++) {
+    for (let t = firstStep; t < endStep; t++) {
       const segment = sendSegment(t);
       const { start: first, end: last } = segments[segment] as Segment;
       const chunks = chunkCount(last - first, chunkElements);
       for (let chunk = 0; chunk < chunks; chunk++) {
-        if (t > 0 && !progress.has(t - 1, chunk + 1)) await progress.wait(t - 1, chunk + 1);
+        if (t > firstStep && !progress.has(t - 1, chunk + 1)) await progress.wait(t - 1, chunk + 1);
         const start = first + chunk * chunkElements;
         const end = Math.min(last, start + chunkElements);
         const payloadBytes = (end - start) * elementBytes;
@@ -87,7 +103,7 @@ export async function ringAllReduce(ctx: CollectiveContext, data: Float32Array, 
   };
 
   const receiver = async (): Promise<void> => {
-    for (let t = 0; t < steps; t++) {
+    for (let t = firstStep; t < endStep; t++) {
       const segment = recvSegment(t);
       const { start: first, end: last } = segments[segment] as Segment;
       const chunks = chunkCount(last - first, chunkElements);
@@ -98,7 +114,9 @@ export async function ringAllReduce(ctx: CollectiveContext, data: Float32Array, 
         const tag = { type: frameType, phase: phaseOf(t), seq: ctx.seq, segment, chunk };
         const doing = `waiting for ${phaseName(tag.phase)} segment ${segment} chunk ${chunk} from rank ${prev}`;
         const frame = await recvTagged(ctx, prev, tag, (end - start) * elementBytes, doing, window);
-        if (t === reduceSteps - 1 && op === 'mean' && compression === 'none') {
+        if (phases === 'reduce-scatter') {
+          apply(frame, start, reducing);
+        } else if (t === reduceSteps - 1 && op === 'mean' && compression === 'none') {
           // The last addition and the 1/N scale in one pass over the owned chunk.
           addIntoScaled(data, start, framePayloadFloat32(frame), 1 / worldSize);
         } else {

@@ -149,6 +149,11 @@ export const WelcomeSchema = z.object({
   worldSize: z.number().int().positive(),
   /** Ring listener address of every rank, index = rank. */
   peers: z.array(z.string()),
+  /**
+   * Node (worker agent) of every rank, index = rank, numbered in order of first appearance. Several
+   * ranks per node on every node select the hierarchical all-reduce. Absent: the flat ring.
+   */
+  nodes: z.array(z.number().int().nonnegative()).optional(),
   run: RunSpecSchema,
   /** First step to run (non-zero after --resume). */
   startStep: z.number().int().nonnegative(),
