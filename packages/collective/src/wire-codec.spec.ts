@@ -36,6 +36,20 @@ describe('wire codec', () => {
     expect(Number.isNaN(decode('fp16', float32BitsToFloat16(bitsOf(NaN))))).toBe(true);
   });
 
+  it('the fast range encoder equals the reference rounding on a sweep of float32 bit patterns', () => {
+    const bits = new Uint32Array(1_100_000);
+    for (let i = 0; i < bits.length; i++) bits[i] = (i * 3907) >>> 0; // every 3907th pattern: all exponents, both signs
+    bits.set([0x477ff000, 0x477fefff, 0x33000000, 0x33000001, 0x38800000, 0x387fffff, 0x7f800000, 0xff800000, 0x7fc00000, 0x80000000], 0);
+    const words = new Uint16Array(bits.length);
+    encodeWire('fp16', new Float32Array(bits.buffer), 0, bits.length, words);
+    for (let i = 0; i < bits.length; i++) {
+      const expected = float32BitsToFloat16(bits[i] as number);
+      const isNaN = (expected & 0x7c00) === 0x7c00 && (expected & 0x3ff) !== 0;
+      if (isNaN) expect((words[i] as number) & 0x7c00).toBe(0x7c00);
+      else if (words[i] !== expected) expect({ bits: (bits[i] as number).toString(16), got: words[i] }).toEqual({ bits: (bits[i] as number).toString(16), got: expected });
+    }
+  });
+
   it('rounds to bfloat16 to nearest even and keeps NaN a NaN', () => {
     expect(float32BitsToBfloat16(bitsOf(1))).toBe(0x3f80);
     expect(float32BitsToBfloat16(bitsOf(1 + 2 ** -8))).toBe(0x3f80); // tie: even

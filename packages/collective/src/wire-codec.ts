@@ -82,12 +82,49 @@ function bitsView(data: Float32Array): Uint32Array {
   return new Uint32Array(data.buffer, data.byteOffset, data.length);
 }
 
+const F32_INFINITY_BITS = 0x7f800000;
+/** 65536.0: the first float32 at or above which binary16 is infinite whatever the rounding. */
+const F16_OVERFLOW_BITS = (127 + 16) << 23;
+/** 2^-14, the smallest normal binary16. */
+const F16_MIN_NORMAL_BITS = 113 << 23;
+/** 0.5: adding it to a value below 2^-14 rounds the value (in float32, to nearest even) to a multiple of 2^-24. */
+const DENORMAL_MAGIC = 0.5;
+const DENORMAL_MAGIC_BITS = 126 << 23;
+
+/**
+ * float32 -> binary16 for a whole range, round to nearest even, without a call per element (F. Giesen's
+ * float_to_half_fast3_rtne: exponent rebias plus a rounding bias in integer arithmetic; the float32
+ * addition of 0.5 rounds subnormals). Equal to float32BitsToFloat16 for every input (tested); about an
+ * order of magnitude faster in V8, which does not inline the branchy per-element function here.
+ */
+function encodeFloat16Range(bits: Uint32Array, start: number, n: number, words: Uint16Array): void {
+  const scratch = new Float32Array(1);
+  const scratchBits = new Uint32Array(scratch.buffer);
+  for (let i = 0; i < n; i++) {
+    const word = bits[start + i] as number;
+    const sign = (word >>> 16) & 0x8000;
+    const magnitude = word & 0x7fffffff;
+    let half: number;
+    if (magnitude >= F16_OVERFLOW_BITS) {
+      half = magnitude > F32_INFINITY_BITS ? 0x7e00 : 0x7c00;
+    } else if (magnitude < F16_MIN_NORMAL_BITS) {
+      scratchBits[0] = magnitude;
+      scratch[0] = (scratch[0] as number) + DENORMAL_MAGIC;
+      half = (scratchBits[0] as number) - DENORMAL_MAGIC_BITS;
+    } else {
+      // Rebias the exponent (127 -> 15) and add 0xfff + the mantissa's lowest kept bit: round to nearest even.
+      half = (magnitude - (112 << 23) + 0xfff + ((magnitude >>> 13) & 1)) >>> 13;
+    }
+    words[i] = sign | half;
+  }
+}
+
 /** Encodes data[start, end) into words[0, end - start). */
 export function encodeWire(compression: Exclude<WireCompression, 'none'>, data: Float32Array, start: number, end: number, words: Uint16Array): void {
   const bits = bitsView(data);
   const n = end - start;
   if (compression === 'fp16') {
-    for (let i = 0; i < n; i++) words[i] = float32BitsToFloat16(bits[start + i] as number);
+    encodeFloat16Range(bits, start, n, words);
   } else {
     for (let i = 0; i < n; i++) words[i] = float32BitsToBfloat16(bits[start + i] as number);
   }
@@ -126,7 +163,9 @@ export function quantizeInPlace(compression: Exclude<WireCompression, 'none'>, d
   const bits = bitsView(data);
   if (compression === 'fp16') {
     const table = float16Values();
-    for (let i = start; i < end; i++) data[i] = table[float32BitsToFloat16(bits[i] as number)] as number;
+    const words = new Uint16Array(end - start);
+    encodeFloat16Range(bits, start, end - start, words);
+    for (let i = start; i < end; i++) data[i] = table[words[i - start] as number] as number;
   } else {
     for (let i = start; i < end; i++) bits[i] = float32BitsToBfloat16(bits[i] as number) << 16;
   }
