@@ -22,6 +22,11 @@ export interface JobFlags {
   optimizer?: string;
   lr?: number;
   clipNorm?: number;
+  compression?: string;
+  bucketCap?: number;
+  accumulateSteps?: number;
+  lrScaling?: string;
+  warmupSteps?: number;
   backend?: string;
   host?: string;
   port?: number;
@@ -59,6 +64,11 @@ export function addJobOptions(cmd: Command): Command {
     .addOption(new Option('--optimizer <name>', 'optimizer').choices([...OPTIMIZERS]))
     .option('--lr <x>', 'learning rate', positiveNumber)
     .option('--clip-norm <x>', 'global-norm gradient clipping', positiveNumber)
+    .addOption(new Option('--compression <c>', 'gradient encoding on the wire (float32 sums either way)').choices(['none', 'fp16', 'bf16']))
+    .option('--bucket-cap <bytes>', 'largest gradient bucket in bytes (tensor fusion)', positiveInt)
+    .option('--accumulate-steps <k>', 'micro-batches per step, one all-reduce per step', positiveInt)
+    .addOption(new Option('--lr-scaling <s>', 'learning rate x world size (linear) or not').choices(['none', 'linear']))
+    .option('--warmup-steps <n>', 'linear learning-rate warm-up steps', nonNegativeInt)
     .addOption(new Option('--backend <name>', 'compute backend').choices([...BACKENDS]))
     .option('--host <host>', 'coordinator host to bind')
     .option('--port <p>', "coordinator port (default: a free one, printed)", nonNegativeInt)
@@ -121,6 +131,11 @@ export function resolveJob(flags: JobFlags, env: NodeJS.ProcessEnv = process.env
     optimizer: flags.optimizer,
     learningRate: flags.lr,
     clipNorm: flags.clipNorm,
+    compression: flags.compression,
+    bucketCapBytes: flags.bucketCap,
+    accumulateSteps: flags.accumulateSteps,
+    lrScaling: flags.lrScaling,
+    warmupSteps: flags.warmupSteps,
     backend: flags.backend,
     host: flags.host,
     port: flags.port,

@@ -335,10 +335,12 @@ export class Coordinator {
       for (const m of this.members) this.rankOf.set(m.connection, m.rank);
       this.emit({ type: 'ranks', ranks: this.members.map(({ rank, hello: h }) => ({ rank, agentId: h.agentId, localRank: h.localRank, hostname: h.hostname, pid: h.pid, backend: h.backend, ringAddress: h.ringAddress })) });
       const peers = this.members.map((m) => m.hello.ringAddress);
+      const agents = [...new Set(this.members.map((m) => m.hello.agentId))];
+      const nodes = this.members.map((m) => agents.indexOf(m.hello.agentId));
       const run = this.runSpec();
       const ready = this.collector.expect<MessageOf<WorkerMessage, 'ready'>>('ready', 0);
       for (const m of this.members) {
-        this.send(m.rank, { type: 'welcome', protocolVersion: PROTOCOL_VERSION, rank: m.rank, worldSize: this.worldSize, peers, run, startStep });
+        this.send(m.rank, { type: 'welcome', protocolVersion: PROTOCOL_VERSION, rank: m.rank, worldSize: this.worldSize, peers, nodes, run, startStep });
       }
       const readies = await this.guard(ready);
       parameterCount = readies[0]?.parameterCount ?? 0;
@@ -421,6 +423,11 @@ export class Coordinator {
       optimizer: job.optimizer,
       learningRate: job.learningRate,
       clipNorm: job.clipNorm ?? null,
+      compression: job.compression,
+      bucketCapBytes: job.bucketCapBytes,
+      accumulateSteps: job.accumulateSteps,
+      lrScaling: job.lrScaling,
+      warmupSteps: job.warmupSteps,
       backend: job.backend,
       resumeFrom: job.resume ? resolve(job.resume) : null,
       collectiveTimeoutMs: readEnv().SEQTRAIN_COLLECTIVE_TIMEOUT_MS ?? DEFAULTS.COLLECTIVE_TIMEOUT_MS,
@@ -492,12 +499,14 @@ function aggregateStep(replies: StepDone[], step: number, epoch: number, stepSec
   let samples = 0;
   let lossSum = 0;
   let comm = 0;
+  let exposed = 0;
   let compute = 0;
   let data = 0;
   for (const r of replies) {
     if (r.count > 0) lossSum += r.loss * r.count;
     samples += r.count;
     comm += r.commSeconds;
+    exposed += r.commExposedSeconds ?? r.commSeconds;
     compute += r.computeSeconds;
     data += r.dataSeconds;
   }
@@ -510,6 +519,8 @@ function aggregateStep(replies: StepDone[], step: number, epoch: number, stepSec
     samplesPerSecond: samples / stepSeconds,
     stepSeconds,
     commSeconds: comm / n,
+    commExposedSeconds: exposed / n,
+    commHiddenFraction: comm > 0 ? Math.max(0, 1 - exposed / comm) : 0,
     computeSeconds: compute / n,
     dataSeconds: data / n,
   };

@@ -118,7 +118,7 @@ function step(step: number, loss: number): CoordinatorEvent {
   return {
     type: 'step',
     totalSteps: 3,
-    metrics: { step, epoch: 0, loss, samples: 8, samplesPerSecond: 80 + step, stepSeconds: 0.1, commSeconds: 0.02, computeSeconds: 0.05, dataSeconds: 0.01 },
+    metrics: { step, epoch: 0, loss, samples: 8, samplesPerSecond: 80 + step, stepSeconds: 0.1, commSeconds: 0.02, commExposedSeconds: 0.02, commHiddenFraction: 0, computeSeconds: 0.05, dataSeconds: 0.01 },
     ranks: [
       { rank: 0, hostname: 'node-a', count: 4, loss: loss - 0.5, computeSeconds: 0.05, commSeconds: 0.03, dataSeconds: 0.02 },
       { rank: 1, hostname: 'node-b', count: 4, loss: loss + 0.5, computeSeconds: 0.06, commSeconds: 0.01, dataSeconds: 0.01 + step * 0.01 },

@@ -9,7 +9,7 @@ function stepEvent(step: number, loss = 3) {
   return {
     type: 'step' as const,
     totalSteps: 100_000,
-    metrics: { step, epoch: 0, loss, samples: 8, samplesPerSecond: 100, stepSeconds: 0.08, commSeconds: 0.01, computeSeconds: 0.05, dataSeconds: 0.02 },
+    metrics: { step, epoch: 0, loss, samples: 8, samplesPerSecond: 100, stepSeconds: 0.08, commSeconds: 0.01, commExposedSeconds: 0.01, commHiddenFraction: 0, computeSeconds: 0.05, dataSeconds: 0.02 },
     ranks: ranks.map((r) => ({ rank: r.rank, hostname: r.hostname, count: 4, loss, computeSeconds: 0.05, commSeconds: 0.01, dataSeconds: 0.02 })),
   };
 }

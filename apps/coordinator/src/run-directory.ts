@@ -24,6 +24,10 @@ export interface StepMetrics {
   stepSeconds: number;
   /** Mean over ranks of the time spent inside the gradient all-reduce (s). */
   commSeconds: number;
+  /** Mean over ranks of the communication time no computation overlapped (s). */
+  commExposedSeconds: number;
+  /** 1 - commExposedSeconds / commSeconds: the share of communication hidden behind other work. */
+  commHiddenFraction: number;
   /** Mean over ranks of forward + backward time (s). */
   computeSeconds: number;
   /** Mean over ranks of the time reading the batch (s). */

@@ -125,7 +125,7 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, l
   const resumed = rank === 0 && run.resumeFrom ? await loadCheckpoint(run.resumeFrom) : undefined;
   const model = resumed?.model ?? buildModel(run.modelName, run.modelConfig);
   const transport = await listener.connect({ rank, worldSize, peers: welcome.peers, timeoutMs: run.collectiveTimeoutMs });
-  const collective = new Collective(transport, { timeoutMs: run.collectiveTimeoutMs });
+  const collective = new Collective(transport, { timeoutMs: run.collectiveTimeoutMs, ...(welcome.nodes ? { nodes: welcome.nodes } : {}) });
   const optimizer = createOptimizer(run.optimizer, run.learningRate);
   const trainer = new DataParallelTrainer({
     model,
@@ -133,6 +133,11 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, l
     collective,
     loss: train.loss,
     ...(run.clipNorm !== null ? { clipNorm: run.clipNorm } : {}),
+    ...(run.compression !== undefined ? { compression: run.compression } : {}),
+    ...(run.bucketCapBytes !== undefined ? { bucketCapBytes: run.bucketCapBytes } : {}),
+    ...(run.accumulateSteps !== undefined ? { accumulateSteps: run.accumulateSteps } : {}),
+    ...(run.lrScaling !== undefined ? { lrScaling: run.lrScaling } : {}),
+    ...(run.warmupSteps !== undefined ? { warmupSteps: run.warmupSteps } : {}),
   });
   if (resumed) await trainer.setOptimizerState(resumed.optimizerState);
   await trainer.syncFromRoot(welcome.startStep);
@@ -171,6 +176,7 @@ async function runStep(s: Session, msg: MessageOf<CoordinatorMessage, 'step'>) {
     count: result.count,
     computeSeconds: result.computeSeconds,
     commSeconds: result.commSeconds,
+    commExposedSeconds: result.commExposedSeconds,
     dataSeconds,
   };
 }

@@ -5,7 +5,7 @@
  * any receive waiting alongside it.
  */
 import { SeqtrainError } from '@seqtrain/common';
-import { expectFrame, type FrameTag } from './frame.js';
+import { expectFrame, type FrameTag, type WireFrame } from './frame.js';
 import type { Transport } from './transport.js';
 
 export type CollectiveKind = 'allReduce' | 'broadcast' | 'broadcastBytes' | 'barrier' | 'allGather';
@@ -55,7 +55,7 @@ export async function recvTagged(
   payloadBytes: number | undefined,
   doing: string,
   window?: SendWindow
-): Promise<Uint8Array> {
+): Promise<WireFrame> {
   try {
     const pending = ctx.transport.recv(peer, ctx.timeoutMs);
     const frame = window ? await Promise.race([pending, window.failed]) : await pending;
@@ -89,9 +89,14 @@ export class SendWindow {
     this.failed.catch(() => undefined);
   }
 
-  async send(peer: number, frame: Uint8Array, doing: string): Promise<void> {
+  /**
+   * Sends a whole frame, a split frame, or a header with its payload (zero-copy: the payload must
+   * stay unchanged until drain() or the send's turn in the window has passed; see Transport.send).
+   */
+  async send(peer: number, frame: WireFrame, doing: string, payload?: Uint8Array): Promise<void> {
     while (this.inFlight.length >= this.limit) await this.inFlight.shift();
-    const sent = this.ctx.transport.send(peer, frame).catch((err: unknown) => {
+    const pending = frame instanceof Uint8Array ? this.ctx.transport.send(peer, frame, payload) : this.ctx.transport.send(peer, frame.head, frame.body);
+    const sent = pending.catch((err: unknown) => {
       const wrapped = inContext(this.ctx, err, doing);
       if (!this.failedAlready) {
         this.failedAlready = true;

@@ -33,9 +33,9 @@ function closingAfterFirstDataFrame(transport: Transport): Transport {
   return {
     rank: transport.rank,
     worldSize: transport.worldSize,
-    async send(peer, frame) {
-      await transport.send(peer, frame);
-      if (decodeFrameHeader(frame, transport.rank).type === FrameType.FLOAT32) await transport.close();
+    async send(peer, frame, payload) {
+      await transport.send(peer, frame, payload);
+      if (frame[3] === FrameType.FLOAT32) await transport.close();
     },
     recv: (peer, timeoutMs) => transport.recv(peer, timeoutMs),
     close: () => transport.close(),
@@ -156,13 +156,13 @@ describe('Collective accounting', () => {
     const counted = transports.map((t) => ({
       rank: t.rank,
       worldSize: t.worldSize,
-      send: (peer: number, frame: Uint8Array) => {
-        const header = decodeFrameHeader(frame, t.rank);
+      send: (peer: number, frame: Uint8Array, payload?: Uint8Array) => {
+        const header = decodeFrameHeader(payload ? { head: frame, body: payload } : frame, t.rank);
         if (header.type === FrameType.FLOAT32) {
           sentBytes[t.rank] = (sentBytes[t.rank] as number) + header.payloadBytes;
           largestPayload = Math.max(largestPayload, header.payloadBytes);
         }
-        return t.send(peer, frame);
+        return t.send(peer, frame, payload);
       },
       recv: (peer: number, timeoutMs: number) => t.recv(peer, timeoutMs),
       close: () => t.close(),
@@ -185,7 +185,7 @@ describe('Collective accounting', () => {
     // Rank 0 runs a normal all-reduce; rank 1's side is played by hand and sends a chunk of the wrong collective.
     const pending = (collectives[0] as Collective).allReduce(new Float32Array(4), { name: 'g', step: 0 });
     const peer = transports[1] as Transport;
-    const descriptor = await peer.recv(0, TIMEOUT_MS);
+    const descriptor = (await peer.recv(0, TIMEOUT_MS)) as Uint8Array;
     await peer.send(0, descriptor.map((byte, i) => (i === 12 ? 1 : byte))); // rank 0's descriptor, relabelled as rank 1's
     await peer.send(0, encodeFloat32Frame({ type: FrameType.FLOAT32, phase: FramePhase.REDUCE_SCATTER, seq: 7, segment: 1, chunk: 0 }, new Float32Array(2), 0, 2));
     await expect(pending).rejects.toMatchObject({ code: 'ERR_BAD_FRAME', details: { rank: 1 } });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Collective } from './collective.js';
+import { COMPRESSION_UNIT_ROUNDOFF } from './wire-codec.js';
 import { createInMemoryTransports } from './in-memory-transport.js';
 import { createLocalWebSocketRing } from './local-websocket-ring.js';
 import type { Transport } from './transport.js';
@@ -65,6 +66,26 @@ function expectCloseToReference(result: Float32Array, inputs: Float32Array[], di
   expect(worst).toBeLessThanOrEqual(1);
 }
 
+/**
+ * The bound stated in wire-codec.ts: u * N * sum|x| (one rounding per hop and one for the result),
+ * plus float32 rounding of the additions and the 1/N scale, plus N * 2^-24 absolute for fp16
+ * subnormals; divided by N for mean.
+ */
+function expectWithinCompressionBound(result: Float32Array, inputs: Float32Array[], divisor: number, unitRoundoff: number, subnormals: boolean): void {
+  const n = inputs.length;
+  for (let i = 0; i < result.length; i++) {
+    let sum = 0;
+    let sumAbs = 0;
+    for (const input of inputs) {
+      sum += input[i] as number;
+      sumAbs += Math.abs(input[i] as number);
+    }
+    const bound = ((unitRoundoff * n + 2 ** -23 * n) * sumAbs + (subnormals ? n * 2 ** -24 : 0)) / divisor;
+    const error = Math.abs((result[i] as number) - sum / divisor);
+    if (!(error <= bound)) expect({ element: i, error }).toEqual({ element: i, error: `<= ${bound}` });
+  }
+}
+
 async function allReduceAll(world: World, inputs: Float32Array[], op: 'sum' | 'mean', step: number): Promise<Float32Array[]> {
   return Promise.all(world.collectives.map((c, rank) => c.allReduce((inputs[rank] as Float32Array).slice(), { name: 'grads', step, op })));
 }
@@ -90,6 +111,33 @@ describe.each(FACTORIES)('Collective over $transport transports', ({ create }) =
             expect(reference).toHaveLength(length);
             expectCloseToReference(reference, inputs, op === 'mean' ? worldSize : 1);
             for (const result of [...first, ...second]) expect(bytesOf(result).equals(bytesOf(reference))).toBe(true);
+          }
+        }
+      } finally {
+        await world.close();
+      }
+    }
+  });
+
+  it('allReduce with fp16 and bf16 on the wire stays within the stated bound, identical on every rank and across runs', async () => {
+    for (const worldSize of [2, 3, 4]) {
+      const world = await create(worldSize, { chunkBytes: 4096 });
+      try {
+        let step = 0;
+        for (const length of [5, 20_003]) {
+          const inputs = randomInputs(worldSize, length, 77 * worldSize + length);
+          for (const compression of ['fp16', 'bf16'] as const) {
+            for (const op of ['sum', 'mean'] as const) {
+              const run = (): Promise<Float32Array[]> => {
+                const callStep = step++;
+                return Promise.all(world.collectives.map((c, rank) => c.allReduce((inputs[rank] as Float32Array).slice(), { name: 'grads', step: callStep, op, compression })));
+              };
+              const first = await run();
+              const second = await run();
+              const reference = first[0] as Float32Array;
+              expectWithinCompressionBound(reference, inputs, op === 'mean' ? worldSize : 1, COMPRESSION_UNIT_ROUNDOFF[compression], compression === 'fp16');
+              for (const result of [...first, ...second]) expect(bytesOf(result).equals(bytesOf(reference))).toBe(true);
+            }
           }
         }
       } finally {
@@ -201,6 +249,19 @@ describe('Collective across transports', () => {
       }
     }
     expect((results[0] as Buffer).equals(results[1] as Buffer)).toBe(true);
+  });
+
+  it('fails every rank with ERR_SHAPE_MISMATCH naming the rank that asked for another wire compression', async () => {
+    const world = await inMemoryWorld(3);
+    try {
+      const results = await Promise.allSettled(world.collectives.map((c, rank) => c.allReduce(new Float32Array(8), { name: 'g', step: 0, compression: rank === 2 ? 'fp16' : 'none' })));
+      for (const result of results) {
+        expect(result.status).toBe('rejected');
+        expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_SHAPE_MISMATCH', details: { rank: 2 } });
+      }
+    } finally {
+      await world.close();
+    }
   });
 
   it('rejects invalid arguments before touching the wire', async () => {

@@ -14,8 +14,10 @@ import { CHUNK_BYTES } from './constants.js';
 import { describeCall, type CollectiveContext, type CollectiveKind } from './collective-context.js';
 import { checkAgreement, exchangeDescriptors, type CollectiveDescriptor, type ReduceOp } from './descriptor.js';
 import { HOST_IS_LITTLE_ENDIAN } from './frame.js';
+import { hierarchicalAllReduce, hierarchicalGroups, type HierarchicalGroups } from './hierarchical-allreduce.js';
 import { ringAllReduce } from './ring-allreduce.js';
 import { ringBroadcast, ringBroadcastBytes } from './ring-broadcast.js';
+import { WIRE_COMPRESSIONS, type WireCompression } from './wire-codec.js';
 import type { Transport } from './transport.js';
 import { encodeValue } from './value-codec.js';
 
@@ -33,7 +35,21 @@ export interface CollectiveOptions {
   timeoutMs?: number;
   /** Largest data payload per frame (default CHUNK_BYTES); a positive multiple of 4, the same on every rank. */
   chunkBytes?: number;
+  /**
+   * Node of each rank (index = rank), e.g. from the worker agents the coordinator knows. When every node
+   * holds the same number (>= 2) of ranks and there are >= 2 nodes, uncompressed allReduce runs the
+   * hierarchical algorithm (hierarchical-allreduce.ts); otherwise the flat ring. Same on every rank.
+   */
+  nodes?: readonly number[];
 }
+
+export interface AllReduceOptions extends CollectiveCallOptions {
+  op?: ReduceOp;
+  /** Element encoding on the wire (default 'none': float32). */
+  compression?: WireCompression;
+}
+
+const WIRE_DTYPES = { none: 'float32', fp16: 'float16', bf16: 'bfloat16' } as const;
 
 /** Failures every rank detects together before data moves; any other failure leaves frames in flight. */
 const CLEAN_FAILURE_CODES = new Set(['ERR_SHAPE_MISMATCH', 'ERR_COLLECTIVE_MISMATCH']);
@@ -43,6 +59,7 @@ export class Collective {
   readonly worldSize: number;
   private readonly timeoutMs: number;
   private readonly chunkBytes: number;
+  private readonly groups: HierarchicalGroups | undefined;
   private seq = 0;
   private tail: Promise<unknown> = Promise.resolve();
   private failure: { error: unknown; call: string } | undefined;
@@ -62,19 +79,30 @@ export class Collective {
       throw new SeqtrainError('ERR_INVALID_ARGUMENT', `timeoutMs must be a positive number of milliseconds, got ${this.timeoutMs}.`, { field: 'timeoutMs' });
     }
     this.chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
+    if (options.nodes !== undefined && (options.nodes.length !== this.worldSize || options.nodes.some((n) => !Number.isInteger(n) || n < 0))) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `nodes must list one non-negative integer node id per rank (${this.worldSize}), got ${JSON.stringify(options.nodes)}.`, { field: 'nodes' });
+    }
+    this.groups = options.nodes ? hierarchicalGroups(options.nodes, this.rank) : undefined;
     if (!Number.isInteger(this.chunkBytes) || this.chunkBytes <= 0 || this.chunkBytes % 4 !== 0) {
       throw new SeqtrainError('ERR_INVALID_ARGUMENT', `chunkBytes must be a positive multiple of 4, got ${this.chunkBytes}.`, { field: 'chunkBytes' });
     }
   }
 
-  /** In place; returns the same array. Ring reduce-scatter then all-gather; mean = sum then scale by 1/N. */
-  allReduce(data: Float32Array, options: CollectiveCallOptions & { op?: ReduceOp }): Promise<Float32Array> {
+  /**
+   * In place; returns the same array, which must stay untouched until the promise settles (its
+   * memory is sent without a copy). Ring reduce-scatter then all-gather, pipelined; mean = sum then
+   * scale by 1/N. `compression` 'fp16' | 'bf16' sends values in 16 bits and adds in float32 (error
+   * bound in wire-codec.ts); every rank must pass the same compression.
+   */
+  allReduce(data: Float32Array, options: AllReduceOptions): Promise<Float32Array> {
     const op = options.op ?? 'sum';
+    const compression = options.compression ?? 'none';
     return this.run('allReduce', options, () => {
       checkFloat32(data, 'data');
       if (op !== 'sum' && op !== 'mean') invalid(`op must be 'sum' or 'mean', got ${JSON.stringify(op)}.`, 'op');
-      return { op, dtype: 'float32', length: data.length };
-    }, (ctx) => ringAllReduce(ctx, data, op));
+      if (!WIRE_COMPRESSIONS.includes(compression)) invalid(`compression must be one of ${WIRE_COMPRESSIONS.join(', ')}, got ${JSON.stringify(compression)}.`, 'compression');
+      return { op, dtype: WIRE_DTYPES[compression], length: data.length, algorithm: this.groups && compression === 'none' ? 'hierarchical' : 'ring' };
+    }, (ctx) => (this.groups && compression === 'none' ? hierarchicalAllReduce(ctx, data, op, this.groups) : ringAllReduce(ctx, data, op, compression)));
   }
 
   /** In place on non-roots; all ranks pass arrays of the same length. */
@@ -138,7 +166,7 @@ export class Collective {
   private run<T>(
     kind: CollectiveKind,
     options: CollectiveCallOptions,
-    validate: () => Partial<Pick<CollectiveDescriptor, 'op' | 'root' | 'dtype' | 'length'>>,
+    validate: () => Partial<Pick<CollectiveDescriptor, 'op' | 'root' | 'dtype' | 'length' | 'algorithm'>>,
     body: (ctx: CollectiveContext, descriptors: CollectiveDescriptor[], values: unknown[]) => Promise<T>,
     value?: unknown
   ): Promise<T> {
@@ -156,6 +184,7 @@ export class Collective {
         dtype: fields.dtype ?? null,
         length: fields.length ?? null,
         chunkBytes: this.chunkBytes,
+        ...(fields.algorithm ? { algorithm: fields.algorithm } : {}),
       };
     } catch (err) {
       return Promise.reject(err);

@@ -10,7 +10,7 @@
  */
 import { SeqtrainError } from '@seqtrain/common';
 import { describeCall, inContext, SendWindow, type CollectiveContext, type CollectiveKind } from './collective-context.js';
-import { decodeFrameHeader, describeTag, encodeFrame, framePayload, FramePhase, FrameType, type FrameTag } from './frame.js';
+import { decodeFrameHeader, describeTag, encodeFrame, framePayload, FramePhase, FrameType, type FrameTag, type WireFrame } from './frame.js';
 import { decodeValue, encodeValue } from './value-codec.js';
 
 export type ReduceOp = 'sum' | 'mean';
@@ -22,13 +22,16 @@ export interface CollectiveDescriptor {
   seq: number;
   op: ReduceOp | null;
   root: number | null;
-  dtype: 'float32' | 'bytes' | null;
+  /** Element type on the wire: 'float16' / 'bfloat16' for a compressed all-reduce of float32 data. */
+  dtype: 'float32' | 'float16' | 'bfloat16' | 'bytes' | null;
   /** Element (or byte) count; null where only the root knows it (broadcastBytes) or there is none. */
   length: number | null;
   chunkBytes: number;
+  /** All-reduce algorithm ('ring' | 'hierarchical'); absent for the other kinds. */
+  algorithm?: 'ring' | 'hierarchical' | null;
 }
 
-const IDENTITY_FIELDS = ['kind', 'seq', 'name', 'step', 'op', 'root', 'chunkBytes'] as const;
+const IDENTITY_FIELDS = ['kind', 'seq', 'name', 'step', 'op', 'root', 'chunkBytes', 'algorithm'] as const;
 const SHAPE_FIELDS = ['dtype', 'length'] as const;
 type DescriptorField = (typeof IDENTITY_FIELDS)[number] | (typeof SHAPE_FIELDS)[number];
 
@@ -50,7 +53,7 @@ export interface ExchangeResult {
  */
 export async function exchangeDescriptors(ctx: CollectiveContext, own: CollectiveDescriptor, value?: unknown): Promise<ExchangeResult> {
   const { rank, worldSize } = ctx.transport;
-  const frames: Uint8Array[] = new Array<Uint8Array>(worldSize);
+  const frames: WireFrame[] = new Array<WireFrame>(worldSize);
   const message: DescriptorMessage = value === undefined ? { d: own } : { d: own, v: value };
   frames[rank] = encodeFrame(controlTag(ctx.seq, rank), encodeValue(message));
   const next = (rank + 1) % worldSize;
@@ -59,7 +62,7 @@ export async function exchangeDescriptors(ctx: CollectiveContext, own: Collectiv
   for (let s = 0; s < worldSize - 1; s++) {
     const sendOrigin = (rank - s + worldSize) % worldSize;
     const recvOrigin = (rank - s - 1 + worldSize) % worldSize;
-    await window.send(next, frames[sendOrigin] as Uint8Array, `sending the descriptor of rank ${sendOrigin} to rank ${next}`);
+    await window.send(next, frames[sendOrigin] as WireFrame, `sending the descriptor of rank ${sendOrigin} to rank ${next}`);
     const doing = recvOrigin === prev ? `waiting for the descriptor of rank ${prev}` : `waiting for the descriptor of rank ${recvOrigin} relayed by rank ${prev}`;
     try {
       const frame = await Promise.race([ctx.transport.recv(prev, ctx.timeoutMs), window.failed]);
@@ -74,7 +77,7 @@ export async function exchangeDescriptors(ctx: CollectiveContext, own: Collectiv
   const descriptors: CollectiveDescriptor[] = [];
   const values: unknown[] = [];
   for (let origin = 0; origin < worldSize; origin++) {
-    const decoded = origin === rank ? message : decodeMessage(ctx, frames[origin] as Uint8Array, origin);
+    const decoded = origin === rank ? message : decodeMessage(ctx, frames[origin] as WireFrame, origin);
     descriptors.push(decoded.d);
     values.push(decoded.v);
   }
@@ -89,7 +92,7 @@ function controlTag(seq: number, origin: number): FrameTag {
  * A descriptor frame must be CONTROL and come from the expected origin. Its seq is not checked
  * here: a rank on another call number is reported by the agreement check, on every rank.
  */
-function checkControlFrame(frame: Uint8Array, origin: number, peer: number): void {
+function checkControlFrame(frame: WireFrame, origin: number, peer: number): void {
   const header = decodeFrameHeader(frame, peer);
   if (header.type !== FrameType.CONTROL || header.segment !== origin || header.chunk !== 0) {
     throw new SeqtrainError(
@@ -100,7 +103,7 @@ function checkControlFrame(frame: Uint8Array, origin: number, peer: number): voi
   }
 }
 
-function decodeMessage(ctx: CollectiveContext, frame: Uint8Array, origin: number): DescriptorMessage {
+function decodeMessage(ctx: CollectiveContext, frame: WireFrame, origin: number): DescriptorMessage {
   let decoded: unknown;
   try {
     decoded = decodeValue(framePayload(frame), origin);

@@ -10,14 +10,14 @@ describe('FrameInbox', () => {
     const waiting = [inbox.next(1000), inbox.next(1000), inbox.next(1000)];
     inbox.push(frame(2));
     inbox.push(frame(3));
-    expect((await Promise.all(waiting)).map((f) => f[0])).toEqual([1, 2, 3]);
+    expect((await Promise.all(waiting)).map((f) => (f as Uint8Array)[0])).toEqual([1, 2, 3]);
   });
 
   it('times out with ERR_COLLECTIVE_TIMEOUT naming the peer, and a timed-out wait takes no later frame', async () => {
     const inbox = new FrameInbox(3, 0);
     await expect(inbox.next(20)).rejects.toMatchObject({ code: 'ERR_COLLECTIVE_TIMEOUT', details: { rank: 3 }, message: expect.stringMatching(/rank 3 within 20 ms/) });
     inbox.push(frame(9));
-    expect((await inbox.next(1000))[0]).toBe(9);
+    expect(((await inbox.next(1000)) as Uint8Array)[0]).toBe(9);
   });
 
   it('rejects waiting and later receives once closed, after draining buffered frames', async () => {
@@ -30,7 +30,7 @@ describe('FrameInbox', () => {
     draining.push(frame(5));
     draining.close(peerClosedError(0, 2, 'test'));
     draining.push(frame(6)); // ignored: the peer is gone
-    expect((await draining.next(1000))[0]).toBe(5);
+    expect(((await draining.next(1000)) as Uint8Array)[0]).toBe(5);
     await expect(draining.next(1000)).rejects.toMatchObject({ code: 'ERR_PEER_CLOSED' });
   });
 

@@ -4,19 +4,20 @@
  * closed, buffered frames still drain and every later wait rejects with the close error.
  */
 import { SeqtrainError } from '@seqtrain/common';
+import type { WireFrame } from './frame.js';
 
 const EMPTY = new Uint8Array(0);
 /** setTimeout fires at once for delays above 2^31-1 ms; longer timeouts are capped there (~24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Waiter {
-  resolve: (frame: Uint8Array) => void;
+  resolve: (frame: WireFrame) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
 }
 
 export class FrameInbox {
-  private readonly frames: Uint8Array[] = [];
+  private readonly frames: WireFrame[] = [];
   private head = 0;
   private readonly waiters: Waiter[] = [];
   private closedWith: SeqtrainError | undefined;
@@ -36,7 +37,7 @@ export class FrameInbox {
     return this.frames.length - this.head;
   }
 
-  push(frame: Uint8Array): void {
+  push(frame: WireFrame): void {
     if (this.closedWith) return;
     const waiter = this.waiters.shift();
     if (waiter) {
@@ -47,9 +48,9 @@ export class FrameInbox {
     this.frames.push(frame);
   }
 
-  next(timeoutMs: number): Promise<Uint8Array> {
+  next(timeoutMs: number): Promise<WireFrame> {
     if (this.head < this.frames.length) {
-      const frame = this.frames[this.head] as Uint8Array;
+      const frame = this.frames[this.head] as WireFrame;
       this.frames[this.head] = EMPTY;
       this.head++;
       if (this.head > 1024 && this.head * 2 > this.frames.length) {
@@ -59,7 +60,7 @@ export class FrameInbox {
       return Promise.resolve(frame);
     }
     if (this.closedWith) return Promise.reject(this.closedWith);
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<WireFrame>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
         reject,

@@ -17,6 +17,10 @@
  *
  * The header length is a multiple of 8 so a payload that starts at an aligned frame offset can be
  * viewed as a Float32Array without a copy.
+ *
+ * Large payloads travel split (SplitFrame): the header as one transport message, the payload as the
+ * next, sent from the caller's memory. Saves the copy of the payload behind its header on the sender;
+ * the receiver gets the payload in its own buffer either way.
  */
 import { SeqtrainError } from '@seqtrain/common';
 import { WIRE_VERSION } from './constants.js';
@@ -34,6 +38,10 @@ export const FrameType = {
   FLOAT32: 3,
   /** Raw bytes (broadcastBytes). */
   BYTES: 4,
+  /** IEEE binary16 elements (all-reduce with fp16 wire compression). */
+  FLOAT16: 5,
+  /** bfloat16 elements (the upper half of a float32; all-reduce with bf16 wire compression). */
+  BFLOAT16: 6,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -58,7 +66,46 @@ export interface FrameHeader extends FrameTag {
   payloadBytes: number;
 }
 
-const TYPE_NAMES: Record<number, string> = { 1: 'HELLO', 2: 'CONTROL', 3: 'FLOAT32', 4: 'BYTES' };
+/**
+ * A frame whose header and payload travelled as two transport messages, so that a large payload is
+ * written to the socket straight from the caller's memory instead of being copied behind its header
+ * (see Transport.send). `head` is the 24-byte header, `body` the payload it declares.
+ */
+export interface SplitFrame {
+  readonly head: Uint8Array;
+  readonly body: Uint8Array;
+}
+
+/** What a Transport delivers: one contiguous buffer (header + payload) or a split frame. */
+export type WireFrame = Uint8Array | SplitFrame;
+
+/** The header bytes of a frame (a view, no copy). */
+export function frameHead(frame: WireFrame): Uint8Array {
+  return frame instanceof Uint8Array ? frame.subarray(0, FRAME_HEADER_BYTES) : frame.head;
+}
+
+/** Total bytes of a frame (header + payload). */
+export function frameByteLength(frame: WireFrame): number {
+  return frame instanceof Uint8Array ? frame.byteLength : frame.head.byteLength + frame.body.byteLength;
+}
+
+/**
+ * True when `message` is the header half of a split frame: exactly a header whose declared payload
+ * is not empty (a contiguous frame of header length declares 0 payload bytes, so the two never mix).
+ */
+export function isSplitHead(message: Uint8Array): boolean {
+  if (message.byteLength !== FRAME_HEADER_BYTES || message[0] !== MAGIC_0 || message[1] !== MAGIC_1) return false;
+  return new DataView(message.buffer, message.byteOffset, FRAME_HEADER_BYTES).getUint32(20, true) > 0;
+}
+
+/** A 24-byte header declaring payloadBytes, for a split send; written into `scratch` when given. */
+export function encodeHeader(tag: FrameTag, payloadBytes: number, scratch?: Uint8Array): Uint8Array {
+  const head = scratch && scratch.byteLength >= FRAME_HEADER_BYTES ? scratch.subarray(0, FRAME_HEADER_BYTES) : Buffer.allocUnsafeSlow(FRAME_HEADER_BYTES);
+  writeHeader(head, tag, payloadBytes);
+  return head;
+}
+
+const TYPE_NAMES: Record<number, string> = { 1: 'HELLO', 2: 'CONTROL', 3: 'FLOAT32', 4: 'BYTES', 5: 'FLOAT16', 6: 'BFLOAT16' };
 const PHASE_NAMES: Record<number, string> = { 0: 'none', 1: 'reduce-scatter', 2: 'all-gather', 3: 'broadcast' };
 
 export function describeTag(tag: FrameTag): string {
@@ -124,7 +171,12 @@ function badFrame(peer: number, message: string, extra: Record<string, unknown> 
 }
 
 /** Parses and validates the header (magic, version, declared length); does not check the tag. */
-export function decodeFrameHeader(frame: Uint8Array, peer: number): FrameHeader {
+export function decodeFrameHeader(wire: WireFrame, peer: number): FrameHeader {
+  const total = frameByteLength(wire);
+  if (!(wire instanceof Uint8Array) && wire.head.byteLength !== FRAME_HEADER_BYTES) {
+    throw badFrame(peer, `expected a ${FRAME_HEADER_BYTES}-byte header before a split payload, got ${wire.head.byteLength} bytes. The peer's stream is corrupted.`);
+  }
+  const frame = wire instanceof Uint8Array ? wire : wire.head;
   if (frame.byteLength < FRAME_HEADER_BYTES) {
     throw badFrame(peer, `expected at least ${FRAME_HEADER_BYTES} header bytes, got ${frame.byteLength}. The peer is not a seqtrain collective endpoint or its stream is corrupted.`);
   }
@@ -146,8 +198,8 @@ export function decodeFrameHeader(frame: Uint8Array, peer: number): FrameHeader 
     chunk: view.getUint32(16, true),
     payloadBytes: view.getUint32(20, true),
   };
-  if (header.payloadBytes !== frame.byteLength - FRAME_HEADER_BYTES) {
-    throw badFrame(peer, `header declares ${header.payloadBytes} payload bytes but the frame carries ${frame.byteLength - FRAME_HEADER_BYTES}.`);
+  if (header.payloadBytes !== total - FRAME_HEADER_BYTES) {
+    throw badFrame(peer, `header declares ${header.payloadBytes} payload bytes but the frame carries ${total - FRAME_HEADER_BYTES}.`);
   }
   return header;
 }
@@ -156,7 +208,7 @@ export function decodeFrameHeader(frame: Uint8Array, peer: number): FrameHeader 
  * Checks that `frame` carries exactly the expected tag (and, when given, payload size); anything else
  * (a stray frame of an earlier collective, an out-of-order chunk) is ERR_BAD_FRAME naming the peer.
  */
-export function expectFrame(frame: Uint8Array, expected: FrameTag, peer: number, payloadBytes?: number): FrameHeader {
+export function expectFrame(frame: WireFrame, expected: FrameTag, peer: number, payloadBytes?: number): FrameHeader {
   const got = decodeFrameHeader(frame, peer);
   const sameTag =
     got.type === expected.type &&
@@ -180,17 +232,27 @@ export function expectFrame(frame: Uint8Array, expected: FrameTag, peer: number,
 }
 
 /** The payload bytes (a view, no copy). */
-export function framePayload(frame: Uint8Array): Uint8Array {
-  return frame.subarray(FRAME_HEADER_BYTES);
+export function framePayload(frame: WireFrame): Uint8Array {
+  return frame instanceof Uint8Array ? frame.subarray(FRAME_HEADER_BYTES) : frame.body;
 }
 
 /** The payload as float32: a view when it is 4-byte aligned in memory, otherwise an aligned copy. */
-export function framePayloadFloat32(frame: Uint8Array): Float32Array {
-  const offset = frame.byteOffset + FRAME_HEADER_BYTES;
-  const count = (frame.byteLength - FRAME_HEADER_BYTES) >>> 2;
-  if (offset % 4 === 0) return new Float32Array(frame.buffer, offset, count);
+export function framePayloadFloat32(frame: WireFrame): Float32Array {
+  const payload = framePayload(frame);
+  const count = payload.byteLength >>> 2;
+  if (payload.byteOffset % 4 === 0) return new Float32Array(payload.buffer, payload.byteOffset, count);
   const aligned = new Float32Array(count);
-  new Uint8Array(aligned.buffer).set(frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + count * 4));
+  new Uint8Array(aligned.buffer).set(payload.subarray(0, count * 4));
+  return aligned;
+}
+
+/** The payload as 16-bit words (float16 / bfloat16 bits): a view when 2-byte aligned, otherwise an aligned copy. */
+export function framePayloadUint16(frame: WireFrame): Uint16Array {
+  const payload = framePayload(frame);
+  const count = payload.byteLength >>> 1;
+  if (payload.byteOffset % 2 === 0) return new Uint16Array(payload.buffer, payload.byteOffset, count);
+  const aligned = new Uint16Array(count);
+  new Uint8Array(aligned.buffer).set(payload.subarray(0, count * 2));
   return aligned;
 }
 

@@ -9,7 +9,7 @@ describe('createInMemoryTransports', () => {
     await a.send(1, frame);
     frame[0] = 2;
     await a.send(1, frame);
-    expect([(await b.recv(0, 100))[0], (await b.recv(0, 100))[0]]).toEqual([1, 2]);
+    expect([((await b.recv(0, 100)) as Uint8Array)[0], ((await b.recv(0, 100)) as Uint8Array)[0]]).toEqual([1, 2]);
     await Promise.all([a.close(), b.close()]);
   });
 

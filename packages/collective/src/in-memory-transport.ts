@@ -3,7 +3,7 @@
  * receiver's per-peer FIFO. Used by tests and by single-process runs of the trainer.
  */
 import { SeqtrainError } from '@seqtrain/common';
-import { copyBytes } from './frame.js';
+import { copyBytes, type WireFrame } from './frame.js';
 import { FrameInbox, peerClosedError, transportClosedError } from './frame-inbox.js';
 import { checkPeer, type Transport } from './transport.js';
 
@@ -20,15 +20,16 @@ class InMemoryTransport implements Transport {
     this.inboxes = Array.from({ length: worldSize }, (_, peer) => new FrameInbox(peer, rank));
   }
 
-  async send(peer: number, frame: Uint8Array): Promise<void> {
+  async send(peer: number, frame: Uint8Array, payload?: Uint8Array): Promise<void> {
     checkPeer(this, peer);
     if (this.closed) throw transportClosedError(this.rank, peer);
     const target = this.world[peer] as InMemoryTransport;
     if (target.closed) throw peerClosedError(this.rank, peer, 'its in-memory transport was closed');
-    (target.inboxes[this.rank] as FrameInbox).push(copyBytes(frame));
+    const delivered: WireFrame = payload ? { head: copyBytes(frame), body: copyBytes(payload) } : copyBytes(frame);
+    (target.inboxes[this.rank] as FrameInbox).push(delivered);
   }
 
-  recv(peer: number, timeoutMs: number): Promise<Uint8Array> {
+  recv(peer: number, timeoutMs: number): Promise<WireFrame> {
     try {
       checkPeer(this, peer);
     } catch (err) {

@@ -5,10 +5,16 @@ export type { RingListenOptions, RingConnectOptions } from './websocket-transpor
 export { createLocalWebSocketRing } from './local-websocket-ring.js';
 export type { LocalWebSocketRing } from './local-websocket-ring.js';
 export { Collective } from './collective.js';
-export type { CollectiveCallOptions, CollectiveOptions, ReduceOp } from './collective.js';
+export type { AllReduceOptions, CollectiveCallOptions, CollectiveOptions, ReduceOp } from './collective.js';
+export { COMPRESSION_UNIT_ROUNDOFF, WIRE_COMPRESSIONS, float32BitsToBfloat16, float32BitsToFloat16, quantizeInPlace } from './wire-codec.js';
+export type { WireCompression } from './wire-codec.js';
 export type { CollectiveContext, CollectiveKind } from './collective-context.js';
 export type { CollectiveDescriptor } from './descriptor.js';
-export { ringAllReduce } from './ring-allreduce.js';
+export { ringAllReduce, ownedSegment } from './ring-allreduce.js';
+export type { RingPhases } from './ring-allreduce.js';
+export { hierarchicalAllReduce, hierarchicalGroups } from './hierarchical-allreduce.js';
+export type { HierarchicalGroups } from './hierarchical-allreduce.js';
+export { SubTransport } from './sub-transport.js';
 export { ringBroadcast, ringBroadcastBytes } from './ring-broadcast.js';
 export { ringSegments } from './segments.js';
 export type { Segment } from './segments.js';

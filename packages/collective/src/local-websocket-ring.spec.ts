@@ -11,7 +11,7 @@ describe('createLocalWebSocketRing', () => {
       [2, 3],
     ]);
     await ring.transports[2]?.send(0, new Uint8Array([1]));
-    expect((await ring.transports[0]?.recv(2, 5000))?.[0]).toBe(1);
+    expect(((await ring.transports[0]?.recv(2, 5000)) as Uint8Array)[0]).toBe(1);
     await ring.close();
     await expect(ring.transports[0]?.send(1, new Uint8Array(1))).rejects.toMatchObject({ code: 'ERR_PEER_CLOSED' });
   });

@@ -6,7 +6,7 @@
  */
 import { SEND_WINDOW_CHUNKS } from './constants.js';
 import { recvTagged, SendWindow, type CollectiveContext } from './collective-context.js';
-import { encodeFrame, framePayload, FramePhase, frameScratch, FrameType } from './frame.js';
+import { encodeFrame, framePayload, FramePhase, frameScratch, FrameType, type WireFrame } from './frame.js';
 import { chunkCount } from './segments.js';
 
 /**
@@ -27,7 +27,7 @@ export async function ringBroadcastBytes(ctx: CollectiveContext, bytes: Uint8Arr
     const start = chunk * ctx.chunkBytes;
     const end = Math.min(bytes.byteLength, start + ctx.chunkBytes);
     const tag = { type: frameType, phase: FramePhase.BROADCAST, seq: ctx.seq, segment: root, chunk };
-    let frame: Uint8Array;
+    let frame: WireFrame;
     if (position === 0) {
       frame = encodeFrame(tag, bytes.subarray(start, end), scratch);
     } else {

@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { WIRE_VERSION } from './constants.js';
-import { encodeFrame, FramePhase, FrameType } from './frame.js';
+import { encodeFrame, encodeHeader, expectFrame, framePayload, framePayloadFloat32, FramePhase, FrameType } from './frame.js';
 import { createLocalWebSocketRing } from './local-websocket-ring.js';
 import type { Transport } from './transport.js';
 import { encodeValue } from './value-codec.js';
@@ -76,12 +76,34 @@ describe('WebSocketRingListener', () => {
     }
     await Promise.all(sends);
     for (let i = 0; i < 50; i++) {
-      const got = await b.recv(0, 5000);
+      const got = (await b.recv(0, 5000)) as Uint8Array;
       expect(got.byteLength).toBe(100_000);
       expect(got[0]).toBe(i);
-      expect((await a.recv(1, 5000))[0]).toBe(i);
+      expect(((await a.recv(1, 5000)) as Uint8Array)[0]).toBe(i);
     }
   });
+
+  for (const maskFrames of [false, true]) {
+    it(`delivers split frames (header, then the payload sent from the caller's memory) in order among whole frames, maskFrames ${maskFrames}`, async () => {
+      const first = await listener();
+      const second = await listener();
+      const peers = [first.address, second.address];
+      const [a, b] = await Promise.all([first.connect({ rank: 0, worldSize: 2, peers, maskFrames }), second.connect({ rank: 1, worldSize: 2, peers, maskFrames })]);
+      const data = Float32Array.from({ length: 70_000 }, (_, i) => i * 0.5);
+      const payload = new Uint8Array(data.buffer, 4, 40_000);
+      const tag = { type: FrameType.FLOAT32, phase: FramePhase.REDUCE_SCATTER, seq: 3, segment: 1, chunk: 2 };
+      await a.send(1, encodeHeader(tag, payload.byteLength), payload);
+      await a.send(1, new Uint8Array([9]));
+      await a.send(1, encodeHeader(tag, 4), new Uint8Array([1, 2, 3, 4]));
+      const split = await b.recv(0, 5000);
+      expect(expectFrame(split, tag, 0, 40_000).payloadBytes).toBe(40_000);
+      expect(Array.from(framePayloadFloat32(split).subarray(0, 3))).toEqual([0.5, 1, 1.5]);
+      expect(Buffer.compare(framePayload(split), payload)).toBe(0);
+      expect(data[1]).toBe(0.5); // the sender's bytes were not masked in place
+      expect(Array.from((await b.recv(0, 5000)) as Uint8Array)).toEqual([9]);
+      expect(Array.from(framePayload(await b.recv(0, 5000)))).toEqual([1, 2, 3, 4]);
+    });
+  }
 
   it('delivers frames from a peer that connected before this rank called connect()', async () => {
     const first = await listener();
@@ -91,7 +113,7 @@ describe('WebSocketRingListener', () => {
     await b.send(0, new Uint8Array([42]));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const a = await first.connect({ rank: 0, worldSize: 2, peers });
-    expect((await a.recv(1, 5000))[0]).toBe(42);
+    expect(((await a.recv(1, 5000)) as Uint8Array)[0]).toBe(42);
   });
 
   it('drops connections with an unknown rank, a duplicate rank, another world size or no hello', async () => {
@@ -104,7 +126,7 @@ describe('WebSocketRingListener', () => {
     expect((await closeAnswerTo(address, 'hello?')).code).toBe(1008);
     // The ring still works after the refusals.
     await (ring.transports[2] as Transport).send(0, new Uint8Array([5]));
-    expect((await (ring.transports[0] as Transport).recv(2, 5000))[0]).toBe(5);
+    expect(((await (ring.transports[0] as Transport).recv(2, 5000)) as Uint8Array)[0]).toBe(5);
   });
 
   it('rejects pending and later calls with ERR_PEER_CLOSED naming the peer whose transport closed', async () => {

@@ -14,13 +14,24 @@
  * costs more CPU than the link saves), maxPayload set explicitly, TCP_NODELAY on (ws sets it too;
  * chunks are large but the small descriptor frames must not wait for Nagle), bufferutil present so
  * ws masks/unmasks frames natively.
+ *
+ * Masking: RFC 6455 masks client-to-server frames so that browser traffic cannot poison caching
+ * proxies; the ring's sockets join seqtrain processes directly. By default the dialing side uses an
+ * all-zero masking key (`maskFrames: false`): ws 8 then neither XORs nor copies the payload on send,
+ * and the receiver skips unmasking (ws checks for a zero key), so a large payload goes from the
+ * caller's memory to the socket without a copy. `maskFrames: true` restores random keys, for links
+ * through HTTP intermediaries.
+ *
+ * Split frames (zero-copy framing): send(peer, header, payload) writes the 24-byte header and the
+ * payload as two consecutive WebSocket messages; the listener pairs a header-only message that
+ * declares a payload with the next message from the same connection and delivers a SplitFrame.
  */
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DEFAULTS, readEnv, SeqtrainError } from '@seqtrain/common';
 import { DIAL_RETRY_INITIAL_MS, DIAL_RETRY_MAX_MS, HELLO_TIMEOUT_MS, WIRE_VERSION } from './constants.js';
 import { FrameInbox, peerClosedError, transportClosedError } from './frame-inbox.js';
-import { copyBytes, decodeFrameHeader, encodeFrame, framePayload, FramePhase, FrameType } from './frame.js';
+import { copyBytes, decodeFrameHeader, encodeFrame, framePayload, FramePhase, FrameType, isSplitHead, type WireFrame } from './frame.js';
 import { checkPeer, type Transport } from './transport.js';
 import { decodeValue, encodeValue } from './value-codec.js';
 
@@ -42,6 +53,13 @@ export interface RingConnectOptions {
   peers: string[];
   /** How long to keep dialing a peer whose listener is not up yet, and the default recv timeout budget (default SEQTRAIN_COLLECTIVE_TIMEOUT_MS, then DEFAULTS.COLLECTIVE_TIMEOUT_MS). */
   timeoutMs?: number;
+  /** Random WebSocket masking keys on the connections this rank dials (default false: zero keys, no masking work; see the file comment). */
+  maskFrames?: boolean;
+}
+
+/** ws `generateMask` that writes an all-zero key, which ws 8 treats as "no masking work" on both ends. */
+function zeroMask(mask: Uint8Array): void {
+  mask.fill(0);
 }
 
 interface Hello {
@@ -135,7 +153,7 @@ export class WebSocketRingListener {
     }
     for (const inbox of this.inboxes.values()) inbox.ownRank = rank;
     for (let peer = 0; peer < worldSize; peer++) if (peer !== rank) this.inbox(peer);
-    const transport = new WebSocketTransport(this, rank, worldSize, peers, timeoutMs);
+    const transport = new WebSocketTransport(this, rank, worldSize, peers, timeoutMs, options.maskFrames ?? false);
     this.transport = transport;
     if (worldSize > 1) await transport.dial((rank + 1) % worldSize);
     return transport;
@@ -176,10 +194,19 @@ export class WebSocketRingListener {
         this.inbox(peer).close(peerClosedError(this.world?.rank ?? -1, peer, why));
       }
     });
+    /** The header half of a split frame, waiting for its payload message. */
+    let head: Uint8Array | undefined;
     socket.on('message', (data) => {
       const frame = toBytes(data);
       if (peer !== undefined) {
-        this.inbox(peer).push(frame);
+        if (head) {
+          this.inbox(peer).push({ head, body: frame });
+          head = undefined;
+        } else if (isSplitHead(frame)) {
+          head = frame;
+        } else {
+          this.inbox(peer).push(frame);
+        }
         return;
       }
       clearTimeout(helloTimer);
@@ -225,17 +252,19 @@ class WebSocketTransport implements Transport {
     readonly rank: number,
     readonly worldSize: number,
     private readonly peers: readonly string[],
-    private readonly timeoutMs: number
+    private readonly timeoutMs: number,
+    private readonly maskFrames: boolean
   ) {}
 
-  send(peer: number, frame: Uint8Array): Promise<void> {
+  send(peer: number, frame: Uint8Array, payload?: Uint8Array): Promise<void> {
     try {
       checkPeer(this, peer);
       if (this.closed) throw transportClosedError(this.rank, peer);
-      if (frame.byteLength > this.listener.maxPayloadBytes) {
+      const largest = Math.max(frame.byteLength, payload?.byteLength ?? 0);
+      if (largest > this.listener.maxPayloadBytes) {
         throw new SeqtrainError(
           'ERR_INVALID_ARGUMENT',
-          `Rank ${this.rank} cannot send a ${frame.byteLength}-byte frame to rank ${peer}: the largest frame is ${this.listener.maxPayloadBytes} bytes (maxPayloadBytes). Send it in smaller chunks or raise maxPayloadBytes on every rank.`,
+          `Rank ${this.rank} cannot send a ${largest}-byte frame to rank ${peer}: the largest frame is ${this.listener.maxPayloadBytes} bytes (maxPayloadBytes). Send it in smaller chunks or raise maxPayloadBytes on every rank.`,
           { rank: peer, field: 'maxPayloadBytes' }
         );
       }
@@ -243,14 +272,14 @@ class WebSocketTransport implements Transport {
       return Promise.reject(err);
     }
     const socket = this.open.get(peer);
-    // ws copies (masks) a client frame into its own buffer during send(), so the caller's buffer is free on return.
-    if (socket && !this.queued.has(peer)) return this.write(socket, peer, frame);
+    if (socket && !this.queued.has(peer)) return this.write(socket, peer, frame, payload);
+    // Queued behind a dial: the frame (or header) must be captured now; the payload is the caller's until the send resolves.
     const copy = copyBytes(frame);
     const previous = this.queued.get(peer) ?? Promise.resolve();
     const sent = previous
       .catch(() => undefined)
       .then(() => this.dial(peer))
-      .then((dialedSocket) => this.write(dialedSocket, peer, copy));
+      .then((dialedSocket) => this.write(dialedSocket, peer, copy, payload));
     this.queued.set(peer, sent);
     const clear = (): void => {
       if (this.queued.get(peer) === sent) this.queued.delete(peer);
@@ -259,7 +288,7 @@ class WebSocketTransport implements Transport {
     return sent;
   }
 
-  recv(peer: number, timeoutMs: number): Promise<Uint8Array> {
+  recv(peer: number, timeoutMs: number): Promise<WireFrame> {
     try {
       checkPeer(this, peer);
     } catch (err) {
@@ -295,15 +324,26 @@ class WebSocketTransport implements Transport {
     return dialing;
   }
 
-  private write(socket: WebSocket, peer: number, frame: Uint8Array): Promise<void> {
+  /**
+   * Hands a frame (or a header, then its payload) to ws. With a zero masking key ws queues the
+   * caller's buffer itself, so a whole frame is copied first unless it is the header of a split send
+   * (a header is small; the copy keeps the "captured on return" contract). The payload is not copied.
+   */
+  private write(socket: WebSocket, peer: number, frame: Uint8Array, payload?: Uint8Array): Promise<void> {
     if (socket.readyState !== WebSocket.OPEN) {
       return Promise.reject(peerClosedError(this.rank, peer, this.closeReasons.get(peer) ?? 'connection closing'));
     }
     return new Promise<void>((resolve, reject) => {
-      socket.send(frame, { binary: true }, (err) => {
+      const done = (err?: Error): void => {
         if (err) reject(peerClosedError(this.rank, peer, this.closeReasons.get(peer) ?? err.message));
         else resolve();
-      });
+      };
+      if (payload) {
+        socket.send(copyBytes(frame), { binary: true });
+        socket.send(payload, { binary: true }, done);
+      } else {
+        socket.send(this.maskFrames ? frame : copyBytes(frame), { binary: true }, done);
+      }
     });
   }
 
@@ -350,7 +390,12 @@ class WebSocketTransport implements Transport {
 
   private tryOpen(address: string, handshakeTimeoutMs: number): Promise<WebSocket> {
     return new Promise<WebSocket>((resolve, reject) => {
-      const socket = new WebSocket(address, { perMessageDeflate: false, maxPayload: this.listener.maxPayloadBytes, handshakeTimeout: handshakeTimeoutMs });
+      const socket = new WebSocket(address, {
+        perMessageDeflate: false,
+        maxPayload: this.listener.maxPayloadBytes,
+        handshakeTimeout: handshakeTimeoutMs,
+        ...(this.maskFrames ? {} : { generateMask: zeroMask }),
+      });
       this.dialed.add(socket);
       socket.on('upgrade', (response) => response.socket.setNoDelay(true));
       socket.once('open', () => {

@@ -31,4 +31,17 @@ export const DEFAULTS = {
   VALIDATION_FRACTION: 0.1,
   GENERATE_LENGTH_CHARS: 400,
   GENERATE_TEMPERATURE: 0.5,
+  /**
+   * Gradient bucket cap (tensor fusion). `seqtrain bench allreduce` on the 2-core machine: a 1 MB
+   * all-reduce reaches well under half the busbw of an 8 MB one (per-call agreement round and pipeline
+   * fill), while 8 MB and 64 MB are within noise; so buckets of 8 MiB, with DDP's small first bucket.
+   */
+  BUCKET_CAP_BYTES: 8 * 1024 * 1024,
+  /** Micro-batches per step, accumulated locally before the one all-reduce (1 = no accumulation). */
+  ACCUMULATE_STEPS: 1,
+  /** Learning-rate scaling with world size ('none' | 'linear') and its linear warm-up steps. */
+  LR_SCALING: 'none',
+  WARMUP_STEPS: 0,
+  /** Element encoding of gradients on the wire ('none' | 'fp16' | 'bf16'). */
+  COMPRESSION: 'none',
 } as const;

@@ -10,6 +10,14 @@ describe('job schema', () => {
     expect(job.model.name).toBe('char-lm');
   });
 
+  it('reads the communication options (compression, buckets, accumulation, learning-rate scaling and warm-up)', () => {
+    expect(parseJob({})).toMatchObject({ compression: 'none', bucketCapBytes: DEFAULTS.BUCKET_CAP_BYTES, accumulateSteps: 1, lrScaling: 'none', warmupSteps: 0 });
+    const job = parseJob({ compression: 'bf16', bucketCapBytes: 1 << 20, accumulateSteps: 4, lrScaling: 'linear', warmupSteps: 50 });
+    expect(job).toMatchObject({ compression: 'bf16', bucketCapBytes: 1 << 20, accumulateSteps: 4, lrScaling: 'linear', warmupSteps: 50 });
+    expect(() => parseJob({ compression: 'int8' })).toThrow(/compression/);
+    expect(() => parseJob({ accumulateSteps: 0 })).toThrow(/accumulateSteps/);
+  });
+
   it('names the bad field and the file', () => {
     expect(() => parseJob({ globalBatch: -1 }, 'job.yaml')).toThrow(/job\.yaml: field "globalBatch"/);
     expect(() => parseJob({ data: { seqLen: 'x' } })).toThrow(/data\.seqLen/);

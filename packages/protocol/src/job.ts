@@ -72,6 +72,16 @@ export const JobSchema = z
     learningRate: z.number().positive().default(DEFAULTS.LEARNING_RATE),
     /** Global-norm gradient clipping after the all-reduce; none when absent. */
     clipNorm: z.number().positive().optional(),
+    /** Gradient encoding on the wire: fp16 / bf16 halve the bytes, sums stay float32 (packages/collective wire-codec.ts states the error bound). */
+    compression: z.enum(['none', 'fp16', 'bf16']).default(DEFAULTS.COMPRESSION),
+    /** Tensor fusion: largest gradient bucket in bytes (the first bucket is capped at min(this, 1 MiB)). */
+    bucketCapBytes: positiveInt.default(DEFAULTS.BUCKET_CAP_BYTES),
+    /** Micro-batches per step, gradients accumulated locally, one all-reduce per step (DDP no_sync). */
+    accumulateSteps: positiveInt.default(DEFAULTS.ACCUMULATE_STEPS),
+    /** 'linear': learningRate x world size (Goyal et al.; for a global batch that grows with the workers). */
+    lrScaling: z.enum(['none', 'linear']).default(DEFAULTS.LR_SCALING),
+    /** Steps of linear warm-up from learningRate to the scaled rate. */
+    warmupSteps: z.number().int().nonnegative().default(DEFAULTS.WARMUP_STEPS),
     backend: z.enum(BACKENDS).default('auto'),
     /** Coordinator host and port; port 0 picks a free one (printed at start-up). */
     host: z.string().min(1).default(DEFAULTS.HOST),

@@ -42,6 +42,12 @@ export const RunSpecSchema = z.object({
   learningRate: z.number().positive(),
   /** Global-norm clip applied after the all-reduce; null for none. */
   clipNorm: z.number().positive().nullable(),
+  /** Communication options of the job (absent: the defaults). */
+  compression: z.enum(['none', 'fp16', 'bf16']).optional(),
+  bucketCapBytes: z.number().int().positive().optional(),
+  accumulateSteps: z.number().int().positive().optional(),
+  lrScaling: z.enum(['none', 'linear']).optional(),
+  warmupSteps: z.number().int().nonnegative().optional(),
   /** Backend choice the job asked for ('auto' lets each process pick). */
   backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
   /** Checkpoint to resume from (rank 0 loads it and broadcasts); null for a fresh start. */
@@ -89,8 +95,10 @@ export const StepDoneSchema = z.object({
   count: z.number().int().nonnegative(),
   /** Forward + backward time (s). */
   computeSeconds: z.number().nonnegative(),
-  /** Time inside the gradient all-reduce (s). */
+  /** Time from the first gradient bucket's all-reduce start to the last one's end (s). */
   commSeconds: z.number().nonnegative(),
+  /** The part of commSeconds nothing overlapped (after the gradients were all read back) (s); absent = all of it. */
+  commExposedSeconds: z.number().nonnegative().optional(),
   /** Time reading the batch from the Arrow shards (s). */
   dataSeconds: z.number().nonnegative(),
 });
@@ -141,6 +149,11 @@ export const WelcomeSchema = z.object({
   worldSize: z.number().int().positive(),
   /** Ring listener address of every rank, index = rank. */
   peers: z.array(z.string()),
+  /**
+   * Node (worker agent) of every rank, index = rank, numbered in order of first appearance. Several
+   * ranks per node on every node select the hierarchical all-reduce. Absent: the flat ring.
+   */
+  nodes: z.array(z.number().int().nonnegative()).optional(),
   run: RunSpecSchema,
   /** First step to run (non-zero after --resume). */
   startStep: z.number().int().nonnegative(),

@@ -12,7 +12,7 @@ export interface CollectiveLike {
   readonly rank: number;
   readonly worldSize: number;
   /** In place; every rank ends with the elementwise sum (or mean) of all ranks' arrays. */
-  allReduce(data: Float32Array, options: CollectiveCallLike & { op?: 'sum' | 'mean' }): Promise<Float32Array>;
+  allReduce(data: Float32Array, options: CollectiveCallLike & { op?: 'sum' | 'mean'; compression?: 'none' | 'fp16' | 'bf16' }): Promise<Float32Array>;
   /** In place on non-roots: every rank ends with the root's array. */
   broadcast(data: Float32Array, options: CollectiveCallLike & { root?: number }): Promise<Float32Array>;
   /** The root passes bytes, the others undefined; every rank gets the root's bytes. */

@@ -10,17 +10,31 @@
  * same initial weights (syncFromRoot) and the same optimizer, every rank then makes the same update,
  * and N ranks follow the trajectory one rank would on the whole batch (up to float rounding).
  *
- * Gradients travel as ONE Float32Array in model.trainableWeights order (one ring pass per step).
+ * Gradients travel in buckets (tensor fusion, gradient-buckets.ts): reverse layer order, a small
+ * first bucket, at most bucketCapBytes each, one all-reduce per bucket ('grads/b<index>'). A bucket's
+ * all-reduce starts as soon as its gradients are read back from the backend, so the ring moves
+ * earlier buckets while later ones are still being read; StepResult reports how much of the
+ * communication time overlapped that work (commHiddenFraction). tfjs computes every gradient in one
+ * variableGrads call, so the backward pass itself is not overlapped.
  * Clipping happens after the all-reduce, on bytes every rank shares, so it too is identical.
+ *
+ * Gradient accumulation (accumulateSteps = k, DDP's no_sync): the local batch is cut into k
+ * micro-batches, each runs forward + backward on its own and their gradients are summed locally; one
+ * all-reduce per step. The loss scale above is per sample, so the accumulated gradient is the same
+ * global-batch gradient (up to float rounding), for any k and world size.
+ *
+ * Learning rate: lr-schedule.ts (scaling with world size, linear warm-up), set before each update.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { SeqtrainError } from '@seqtrain/common';
+import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
 // For its side effect: registers tfjs-core's op gradients, without which variableGrads fails in Node.
 import '@seqtrain/models';
 import type { CollectiveLike } from './collective-like.js';
 import { clipByGlobalNorm } from './gradient-clipping.js';
 import { flattenTensors, tensorsFromFlat, totalSize } from './flat-tensors.js';
+import { planBuckets, type BucketPlan } from './gradient-buckets.js';
+import { checkLrSchedule, learningRateAt, setOptimizerLearningRate, type LrScaling, type LrSchedule } from './lr-schedule.js';
 import {
   decodeOptimizerState,
   encodeOptimizerState,
@@ -72,8 +86,14 @@ export interface StepResult {
   count: number;
   /** Forward + backward + reading the gradients back; the optimizer update is in neither figure. */
   computeSeconds: number;
-  /** Time inside allReduce (includes waiting for slower ranks). */
+  /** From the first bucket's all-reduce start to the last one's end (includes waiting for slower ranks). */
   commSeconds: number;
+  /** The part of commSeconds after the gradients were all read back: communication nothing overlapped. */
+  commExposedSeconds: number;
+  /** 1 - commExposedSeconds / commSeconds (0 when there was no communication time). */
+  commHiddenFraction: number;
+  /** Learning rate of this step's update. */
+  learningRate: number;
 }
 
 export interface DataParallelTrainerOptions {
@@ -84,6 +104,15 @@ export interface DataParallelTrainerOptions {
   clipNorm?: number;
   /** Default 'sparse_categorical_crossentropy'. The global-batch scaling above is the same for every loss. */
   loss?: LossName;
+  /** Gradient bucket cap in bytes (default DEFAULTS.BUCKET_CAP_BYTES); the first bucket is capped at min(this, 1 MiB). */
+  bucketCapBytes?: number;
+  /** Micro-batches per step accumulated without communication (default 1). */
+  accumulateSteps?: number;
+  /** Wire encoding of the gradient all-reduce (default 'none'). */
+  compression?: 'none' | 'fp16' | 'bf16';
+  /** Learning-rate scaling with world size (default 'none') and linear warm-up steps (default 0). */
+  lrScaling?: LrScaling;
+  warmupSteps?: number;
 }
 
 /** Samples per forward pass in evaluate(): bounds activation memory for large validation sets. */
@@ -118,6 +147,10 @@ export class DataParallelTrainer {
   readonly collective: CollectiveLike;
   readonly clipNorm: number | undefined;
   readonly loss: LossName;
+  readonly buckets: BucketPlan;
+  readonly accumulateSteps: number;
+  readonly compression: 'none' | 'fp16' | 'bf16';
+  readonly lrSchedule: LrSchedule;
 
   constructor(options: DataParallelTrainerOptions) {
     const { model, optimizer, collective, clipNorm, loss = 'sparse_categorical_crossentropy' } = options;
@@ -135,6 +168,22 @@ export class DataParallelTrainer {
     this.collective = collective;
     this.clipNorm = clipNorm;
     this.loss = loss;
+    this.buckets = planBuckets(this.trainableShapes(), { bucketCapBytes: options.bucketCapBytes ?? DEFAULTS.BUCKET_CAP_BYTES });
+    this.accumulateSteps = options.accumulateSteps ?? DEFAULTS.ACCUMULATE_STEPS;
+    if (!Number.isInteger(this.accumulateSteps) || this.accumulateSteps < 1) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `accumulateSteps must be an integer >= 1, got ${this.accumulateSteps}.`, { field: 'accumulateSteps' });
+    }
+    this.compression = options.compression ?? DEFAULTS.COMPRESSION;
+    if (!['none', 'fp16', 'bf16'].includes(this.compression)) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `compression must be none, fp16 or bf16, got ${JSON.stringify(this.compression)}.`, { field: 'compression' });
+    }
+    this.lrSchedule = {
+      base: (optimizer as unknown as { learningRate: number }).learningRate,
+      scaling: options.lrScaling ?? DEFAULTS.LR_SCALING,
+      warmupSteps: options.warmupSteps ?? DEFAULTS.WARMUP_STEPS,
+      worldSize: collective.worldSize,
+    };
+    checkLrSchedule(this.lrSchedule);
   }
 
   /**
@@ -178,27 +227,33 @@ export class DataParallelTrainer {
     );
   }
 
-  /** Forward + backward on the local samples; returns the flat scaled gradient and the local loss sum. */
-  private async localGradients(batch: TrainBatch, ctx: StepContext): Promise<{ flat: Float32Array; lossSum: number }> {
+  /**
+   * Forward + backward on the local samples (in accumulateSteps micro-batches, summed); returns one
+   * tensor per bucket (the scaled gradients in the bucket plan's layout) and the scaled loss. The
+   * caller disposes them.
+   */
+  private localGradients(batch: TrainBatch, scale: number): { buckets: tf.Tensor1D[]; scaledLoss: tf.Scalar } {
     const variables = this.trainableVariables();
-    const scale = this.collective.worldSize / ctx.globalCount;
-    const [scaledLoss, flatGrads] = tf.tidy(() => {
-      const xs = tf.tensor2d(batch.x, [batch.count, batch.seqLen], 'int32');
-      const ys = tf.tensor1d(batch.y, 'int32');
-      const { value, grads } = tf.variableGrads(() => {
-        const probs = this.model.apply(xs, { training: true }) as tf.Tensor2D;
-        return tf.mul(tf.sum(perSampleLoss(this.loss, probs, ys)), scale) as tf.Scalar;
-      }, variables);
-      const parts = variables.map((v) => tf.reshape(grads[v.name] ?? tf.zerosLike(v), [-1]));
-      return [value, tf.concat(parts)] as const;
+    return tf.tidy(() => {
+      let sums: tf.Tensor[] | undefined;
+      let lossTotal: tf.Scalar | undefined;
+      const micro = Math.ceil(batch.count / Math.min(this.accumulateSteps, batch.count));
+      for (let start = 0; start < batch.count; start += micro) {
+        const n = Math.min(micro, batch.count - start);
+        const xs = tf.tensor2d(batch.x.subarray(start * batch.seqLen, (start + n) * batch.seqLen), [n, batch.seqLen], 'int32');
+        const ys = tf.tensor1d(batch.y.subarray(start, start + n), 'int32');
+        const { value, grads } = tf.variableGrads(() => {
+          const probs = this.model.apply(xs, { training: true }) as tf.Tensor2D;
+          return tf.mul(tf.sum(perSampleLoss(this.loss, probs, ys)), scale) as tf.Scalar;
+        }, variables);
+        const parts = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+        sums = sums ? sums.map((sum, i) => tf.add(sum, parts[i] as tf.Tensor)) : parts;
+        lossTotal = lossTotal ? (tf.add(lossTotal, value) as tf.Scalar) : value;
+      }
+      const summed = sums as tf.Tensor[];
+      const buckets = this.buckets.buckets.map((bucket) => tf.concat(bucket.entries.map((entry) => tf.reshape(summed[entry.weight] as tf.Tensor, [-1]))) as tf.Tensor1D);
+      return { buckets, scaledLoss: lossTotal as tf.Scalar };
     });
-    try {
-      const flat = new Float32Array((await flatGrads.data()) as Float32Array);
-      const lossSum = ((await scaledLoss.data())[0] ?? NaN) / scale;
-      return { flat, lossSum };
-    } finally {
-      tf.dispose([scaledLoss, flatGrads]);
-    }
   }
 
   async trainStep(batch: TrainBatch, ctx: StepContext): Promise<StepResult> {
@@ -212,28 +267,70 @@ export class DataParallelTrainer {
       );
     }
     const shapes = this.trainableShapes();
+    const plan = this.buckets;
     const computeStart = nowSeconds();
-    let flat: Float32Array;
+    const flat = new Float32Array(plan.totalLength);
+    const reductions: Promise<Float32Array>[] = [];
+    let commStart: number | undefined;
+    const reduceBucket = (index: number): void => {
+      const bucket = plan.buckets[index] as (typeof plan.buckets)[number];
+      commStart ??= nowSeconds();
+      const call = this.collective.allReduce(flat.subarray(bucket.offset, bucket.offset + bucket.length), {
+        name: `${GRADS_COLLECTIVE}/b${index}`,
+        step: ctx.step,
+        op: 'mean',
+        ...(this.compression !== 'none' ? { compression: this.compression } : {}),
+      });
+      call.catch(() => undefined); // awaited below, with the others
+      reductions.push(call);
+    };
     let loss = NaN;
     if (batch.count > 0) {
-      const local = await this.localGradients(batch, ctx);
-      flat = local.flat;
-      loss = local.lossSum / batch.count;
+      const scale = worldSize / ctx.globalCount;
+      const { buckets, scaledLoss } = this.localGradients(batch, scale);
+      try {
+        // Read back bucket by bucket, starting each bucket's all-reduce at once: the ring moves
+        // bucket i while bucket i + 1 is being read.
+        for (let index = 0; index < buckets.length; index++) {
+          const bucket = plan.buckets[index] as (typeof plan.buckets)[number];
+          flat.set((await (buckets[index] as tf.Tensor1D).data()) as Float32Array, bucket.offset);
+          reduceBucket(index);
+        }
+        loss = ((await scaledLoss.data())[0] ?? NaN) / scale / batch.count;
+      } finally {
+        tf.dispose([...buckets, scaledLoss]);
+      }
     } else {
-      flat = new Float32Array(totalSize(shapes));
+      for (let index = 0; index < plan.buckets.length; index++) reduceBucket(index);
     }
-    const commStart = nowSeconds();
-    const reduced = await this.collective.allReduce(flat, { name: GRADS_COLLECTIVE, step: ctx.step, op: 'mean' });
+    const computeEnd = nowSeconds();
+    await Promise.all(reductions);
     const commEnd = nowSeconds();
-    if (this.clipNorm !== undefined) clipByGlobalNorm(reduced, this.clipNorm);
-    const gradients = tensorsFromFlat(reduced, shapes, `rank ${rank} all-reduced gradients (world size ${worldSize})`);
+    const commSeconds = commStart === undefined ? 0 : commEnd - commStart;
+    const commExposedSeconds = commEnd - computeEnd;
+    if (this.clipNorm !== undefined) clipByGlobalNorm(flat, this.clipNorm);
+    const ordered = shapes.map((shape, weight) => {
+      const offset = plan.weightOffsets[weight] as number;
+      return flat.subarray(offset, offset + totalSize([shape]));
+    });
+    const gradients = ordered.map((values, weight) => tf.tensor(values.slice(), shapes[weight] as number[], 'float32'));
+    const learningRate = learningRateAt(this.lrSchedule, ctx.step);
     try {
       const variables = this.trainableVariables();
+      setOptimizerLearningRate(this.optimizer, learningRate);
       this.optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: gradients[i] as tf.Tensor })));
     } finally {
       tf.dispose(gradients);
     }
-    return { loss, count: batch.count, computeSeconds: commStart - computeStart, commSeconds: commEnd - commStart };
+    return {
+      loss,
+      count: batch.count,
+      computeSeconds: computeEnd - computeStart,
+      commSeconds,
+      commExposedSeconds,
+      commHiddenFraction: commSeconds > 0 ? Math.max(0, 1 - commExposedSeconds / commSeconds) : 0,
+      learningRate,
+    };
   }
 
   /**

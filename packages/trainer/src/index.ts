@@ -25,3 +25,7 @@ export { clipByGlobalNorm, globalNorm } from './gradient-clipping.js';
 export { sparseCrossEntropy, PROBABILITY_EPSILON } from './sparse-cross-entropy.js';
 export { binaryCrossEntropy } from './binary-cross-entropy.js';
 export { flattenTensors, tensorsFromFlat } from './flat-tensors.js';
+export { planBuckets, FIRST_BUCKET_CAP_BYTES } from './gradient-buckets.js';
+export type { BucketCaps, BucketEntry, BucketPlan, GradientBucket } from './gradient-buckets.js';
+export { LR_SCALINGS, learningRateAt, setOptimizerLearningRate } from './lr-schedule.js';
+export type { LrScaling, LrSchedule } from './lr-schedule.js';

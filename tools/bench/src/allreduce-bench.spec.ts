@@ -6,10 +6,10 @@ import { tableHeader } from './bench-table.js';
 describe('runAllreduceBench', () => {
   it('runs real worker processes and reports sane rows, as a table or as JSON lines', async () => {
     const lines: string[] = [];
-    const rows = await runAllreduceBench({ ranks: [2], sizesBytes: [64 * 1024], iterations: 1, warmup: 0, out: (line) => lines.push(line) });
+    const rows = await runAllreduceBench({ ranks: [2], sizesBytes: [64 * 1024], iterations: 1, warmup: 0, mpi: false, out: (line) => lines.push(line) });
     expect(rows).toHaveLength(1);
     const [row] = rows as [(typeof rows)[0]];
-    expect(row).toMatchObject({ ranks: 2, bytes: 65_536, dtype: 'float32', reference: { kind: 'raw-tcp-pump' } });
+    expect(row).toMatchObject({ ranks: 2, bytes: 65_536, dtype: 'float32', compression: 'none', reference: { kind: 'raw-tcp-pump' }, mpi: { missing: 'not run' } });
     for (const value of [row.seconds, row.algbw, row.busbw, row.reference.bytesPerSecond]) {
       expect(Number.isFinite(value)).toBe(true);
       expect(value).toBeGreaterThan(0);
@@ -20,10 +20,10 @@ describe('runAllreduceBench', () => {
     expect(lines[1]).toMatch(/^\s+2\s+64KB\s/);
 
     const jsonLines: string[] = [];
-    await runAllreduceBench({ ranks: [3], sizesBytes: [4096], iterations: 1, warmup: 0, json: true, out: (line) => jsonLines.push(line) });
-    expect(jsonLines).toHaveLength(1);
+    await runAllreduceBench({ ranks: [3], sizesBytes: [4096], iterations: 1, warmup: 0, json: true, mpi: false, compressions: ['fp16', 'bf16'], out: (line) => jsonLines.push(line) });
+    expect(jsonLines).toHaveLength(2);
     const parsed = JSON.parse(jsonLines[0] as string) as typeof row;
-    expect(parsed).toMatchObject({ ranks: 3, bytes: 4096, dtype: 'float32' });
+    expect(parsed).toMatchObject({ ranks: 3, bytes: 4096, dtype: 'float32', compression: 'fp16' });
     expect(parsed.busbw).toBeCloseTo((parsed.algbw * 4) / 3, 6);
   });
 

@@ -6,7 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { WIRE_COMPRESSIONS, type WireCompression } from '@seqtrain/collective';
 import { SeqtrainError } from '@seqtrain/common';
+import { prepareMpiReference } from './mpi-reference.js';
 import { jsonRow, tableHeader, tableRow, type AllreduceBenchRow } from './bench-table.js';
 import { WorkerGroup } from './worker-group.js';
 
@@ -25,6 +27,10 @@ export interface AllreduceBenchOptions {
   out?: (line: string) => void;
   /** Per-frame collective timeout inside the workers; default 60 s. */
   timeoutMs?: number;
+  /** Wire encodings to measure, one row each per size; default ['none']. */
+  compressions?: WireCompression[];
+  /** Run the OpenMPI reference (when mpicc/mpirun are installed); default true. */
+  mpi?: boolean;
 }
 
 const DEFAULT_ITERATIONS = 5;
@@ -38,36 +44,55 @@ export async function runAllreduceBench(options: AllreduceBenchOptions): Promise
   const iterations = options.iterations ?? DEFAULT_ITERATIONS;
   const warmup = options.warmup ?? DEFAULT_WARMUP;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const compressions = options.compressions ?? ['none'];
   validate(options, iterations, warmup, timeoutMs);
+  for (const compression of compressions) {
+    if (!WIRE_COMPRESSIONS.includes(compression)) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `compression must be one of ${WIRE_COMPRESSIONS.join(', ')}, got ${JSON.stringify(compression)}.`, { field: 'compression' });
+    }
+  }
   if (!existsSync(WORKER_SCRIPT)) {
     throw new SeqtrainError('ERR_INVALID_ARGUMENT', `The bench worker script ${WORKER_SCRIPT} is missing; build @seqtrain/bench first (npx tsc -p tsconfig.lib.json in tools/bench).`, { file: WORKER_SCRIPT });
   }
   const out = options.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
   if (!options.json) out(tableHeader());
   const rows: AllreduceBenchRow[] = [];
+  const mpi = options.mpi === false ? undefined : await prepareMpiReference();
   let id = 0;
-  for (const ranks of options.ranks) {
-    const group = await WorkerGroup.start(WORKER_SCRIPT, ranks, timeoutMs);
-    try {
-      for (const bytes of options.sizesBytes) {
-        const seconds = await group.time({ type: 'allreduce', bytes, iterations, warmup, id: id++ });
-        const pumpSeconds = await group.time({ type: 'pump', bytes, iterations, warmup, id: id++ });
-        const algbw = bytes / seconds;
-        const row: AllreduceBenchRow = {
-          ranks,
-          bytes,
-          dtype: 'float32',
-          seconds,
-          algbw,
-          busbw: (algbw * 2 * (ranks - 1)) / ranks,
-          reference: { kind: 'raw-tcp-pump', bytesPerSecond: bytes / pumpSeconds },
-        };
-        rows.push(row);
-        out(options.json ? jsonRow(row) : tableRow(row));
+  try {
+    for (const ranks of options.ranks) {
+      const busFactor = (2 * (ranks - 1)) / ranks;
+      // MPI runs first, alone, so its processes and the bench workers never share the cores.
+      const mpiTimes = mpi ? await mpi.time(ranks, options.sizesBytes, iterations, warmup) : 'not run';
+      const group = await WorkerGroup.start(WORKER_SCRIPT, ranks, timeoutMs);
+      try {
+        for (const bytes of options.sizesBytes) {
+          const pumpSeconds = await group.time({ type: 'pump', bytes, iterations, warmup, id: id++ });
+          const mpiSeconds = typeof mpiTimes === 'string' ? undefined : mpiTimes.get(bytes);
+          for (const compression of compressions) {
+            const seconds = await group.time({ type: 'allreduce', bytes, iterations, warmup, id: id++, compression });
+            const algbw = bytes / seconds;
+            const row: AllreduceBenchRow = {
+              ranks,
+              bytes,
+              dtype: 'float32',
+              compression,
+              seconds,
+              algbw,
+              busbw: algbw * busFactor,
+              reference: { kind: 'raw-tcp-pump', bytesPerSecond: bytes / pumpSeconds },
+              mpi: mpiSeconds !== undefined ? { seconds: mpiSeconds, busbw: (bytes / mpiSeconds) * busFactor } : { missing: typeof mpiTimes === 'string' ? mpiTimes : 'no result' },
+            };
+            rows.push(row);
+            out(options.json ? jsonRow(row) : tableRow(row));
+          }
+        }
+      } finally {
+        await group.stop();
       }
-    } finally {
-      await group.stop();
     }
+  } finally {
+    await mpi?.dispose();
   }
   return rows;
 }

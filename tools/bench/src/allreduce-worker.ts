@@ -47,10 +47,11 @@ async function main(): Promise<void> {
         const c = collective as Collective;
         // mean keeps the values steady over repeated calls (sum would overflow to Infinity); it is the trainer's op.
         const data = new Float32Array(command.bytes / 4).map((_, i) => ((i % 1000) - 500) / 1000);
-        for (let i = 0; i < command.warmup; i++) await c.allReduce(data, { name: `warmup-${command.id}`, step: i, op: 'mean' });
+        const compression = command.compression;
+        for (let i = 0; i < command.warmup; i++) await c.allReduce(data, { name: `warmup-${command.id}`, step: i, op: 'mean', compression });
         await c.barrier({ name: 'bench-start', step: command.id });
         const start = process.hrtime.bigint();
-        for (let i = 0; i < command.iterations; i++) await c.allReduce(data, { name: `timed-${command.id}`, step: i, op: 'mean' });
+        for (let i = 0; i < command.iterations; i++) await c.allReduce(data, { name: `timed-${command.id}`, step: i, op: 'mean', compression });
         const seconds = Number(process.hrtime.bigint() - start) / 1e9 / command.iterations;
         report({ type: 'timed', id: command.id, seconds });
         return;

@@ -1,4 +1,5 @@
 /** IPC messages between runAllreduceBench (parent) and its allreduce-worker processes (one per rank). */
+import type { WireCompression } from '@seqtrain/collective';
 
 export interface PumpAddress {
   host: string;
@@ -8,7 +9,7 @@ export interface PumpAddress {
 /** Parent → worker. */
 export type BenchCommand =
   | { type: 'peers'; ringPeers: string[]; pumpPeers: PumpAddress[] }
-  | { type: 'allreduce'; bytes: number; iterations: number; warmup: number; id: number }
+  | { type: 'allreduce'; bytes: number; iterations: number; warmup: number; id: number; compression: WireCompression }
   | { type: 'pump'; bytes: number; iterations: number; warmup: number; id: number }
   | { type: 'exit' };
 

@@ -1,14 +1,18 @@
 /**
  * Output of the all-reduce bench: a fixed-width table for people, or one JSON object per row per
  * line for scripts. Bandwidths are in GB/s with GB = 1e9 bytes (the nccl-tests convention); sizes use
- * binary units (MB = 2^20), as parseSize reads them.
+ * binary units (MB = 2^20), as parseSize reads them. Compressed rows count the float32 payload (what
+ * the caller reduces), so their busbw is the effective one.
  */
+import type { WireCompression } from '@seqtrain/collective';
 import { formatSize } from './parse-size.js';
 
 export interface AllreduceBenchRow {
   ranks: number;
   bytes: number;
   dtype: 'float32';
+  /** Element encoding on the wire ('none' = float32). */
+  compression: WireCompression;
   /** Mean seconds per all-reduce (the slowest rank's mean over the timed iterations). */
   seconds: number;
   /** bytes / seconds. */
@@ -17,17 +21,23 @@ export interface AllreduceBenchRow {
   busbw: number;
   /** The same processes streaming the same byte count over plain TCP, rank i to rank i+1. */
   reference: { kind: 'raw-tcp-pump'; bytesPerSecond: number };
+  /** OpenMPI's MPI_Allreduce over TCP on loopback with the same ranks and size: its busbw, or why there is none. */
+  mpi: { busbw: number; seconds: number } | { missing: string };
 }
 
 const COLUMNS = [
   { title: 'ranks', width: 5 },
   { title: 'size', width: 8 },
+  { title: 'wire', width: 4 },
   { title: 'time ms', width: 10 },
-  { title: 'algbw GB/s', width: 10 },
   { title: 'busbw GB/s', width: 10 },
   { title: 'raw pump GB/s', width: 13 },
   { title: 'busbw/raw', width: 9 },
+  { title: 'MPI busbw GB/s', width: 14 },
+  { title: 'busbw/MPI', width: 9 },
 ] as const;
+
+const WIRE_NAMES: Record<WireCompression, string> = { none: 'fp32', fp16: 'fp16', bf16: 'bf16' };
 
 function line(cells: string[]): string {
   return cells.map((cell, i) => cell.padStart(COLUMNS[i]?.width ?? 0)).join('  ');
@@ -39,14 +49,17 @@ export function tableHeader(): string {
 
 export function tableRow(row: AllreduceBenchRow): string {
   const gbps = (bytesPerSecond: number): string => (bytesPerSecond / 1e9).toFixed(3);
+  const mpi = 'busbw' in row.mpi ? row.mpi : undefined;
   return line([
     String(row.ranks),
     formatSize(row.bytes),
+    WIRE_NAMES[row.compression],
     (row.seconds * 1e3).toFixed(3),
-    gbps(row.algbw),
     gbps(row.busbw),
     gbps(row.reference.bytesPerSecond),
     (row.busbw / row.reference.bytesPerSecond).toFixed(3),
+    mpi ? gbps(mpi.busbw) : (row.mpi as { missing: string }).missing.slice(0, 30),
+    mpi ? (row.busbw / mpi.busbw).toFixed(3) : '-',
   ]);
 }
 

@@ -65,7 +65,7 @@ describe('seqtrain local', () => {
     expect(summary.validationLoss).toBeGreaterThan(0);
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([0, 1, 2, 3]);
-    for (const l of lines) for (const k of ['step', 'epoch', 'loss', 'samplesPerSecond', 'stepSeconds', 'commSeconds']) expect(l).toHaveProperty(k);
+    for (const l of lines) for (const k of ['step', 'epoch', 'loss', 'samplesPerSecond', 'stepSeconds', 'commSeconds', 'commHiddenFraction']) expect(l).toHaveProperty(k);
     expect(existsSync(join(out, 'checkpoints', 'step-0000002', 'model.json'))).toBe(true);
     expect(existsSync(join(out, 'checkpoints', 'step-0000004', 'trainer-state.json'))).toBe(true);
 

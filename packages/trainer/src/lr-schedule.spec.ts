@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { learningRateAt, checkLrSchedule } from './lr-schedule.js';
+
+describe('learningRateAt', () => {
+  it('scales linearly with world size and warms up linearly from the base rate (Goyal et al.)', () => {
+    const schedule = { base: 0.1, scaling: 'linear' as const, warmupSteps: 4, worldSize: 2 };
+    const rates = [0, 1, 2, 3, 4, 100].map((step) => learningRateAt(schedule, step));
+    [0.125, 0.15, 0.175, 0.2, 0.2, 0.2].forEach((expected, i) => expect(rates[i]).toBeCloseTo(expected, 12));
+    expect(learningRateAt({ ...schedule, warmupSteps: 0 }, 0)).toBe(0.2);
+    expect(learningRateAt({ ...schedule, scaling: 'none' }, 0)).toBe(0.1);
+  });
+
+  it('rejects an unknown scaling and a negative warm-up', () => {
+    expect(() => checkLrSchedule({ base: 0.1, scaling: 'sqrt' as 'none', warmupSteps: 0, worldSize: 1 })).toThrow(/lrScaling/);
+    expect(() => checkLrSchedule({ base: 0.1, scaling: 'none', warmupSteps: -1, worldSize: 1 })).toThrow(/warmupSteps/);
+  });
+});
