@@ -54,6 +54,11 @@ export class ReplyCollector {
     }
   }
 
+  /** Whether `rank` has replied to a pending (type, step). */
+  hasReply(type: string, step: number, rank: number): boolean {
+    return this.pending.get(`${type}:${step}`)?.replies[rank] !== undefined;
+  }
+
   fail(err: Error): void {
     this.failure ??= err;
     for (const entry of this.pending.values()) entry.reject(err);

@@ -84,6 +84,11 @@ export interface DataParallelTrainerOptions {
   clipNorm?: number;
   /** Default 'sparse_categorical_crossentropy'. The global-batch scaling above is the same for every loss. */
   loss?: LossName;
+  /**
+   * Awaited right before the gradient all-reduce of each step, with the collective's name and step: the
+   * worker reports it to the coordinator's stall inspector (and tests delay a rank there).
+   */
+  beforeCollective?: (name: string, step: number) => void | Promise<void>;
 }
 
 /** Samples per forward pass in evaluate(): bounds activation memory for large validation sets. */
@@ -118,9 +123,11 @@ export class DataParallelTrainer {
   readonly collective: CollectiveLike;
   readonly clipNorm: number | undefined;
   readonly loss: LossName;
+  private readonly beforeCollective: DataParallelTrainerOptions['beforeCollective'];
 
   constructor(options: DataParallelTrainerOptions) {
     const { model, optimizer, collective, clipNorm, loss = 'sparse_categorical_crossentropy' } = options;
+    this.beforeCollective = options.beforeCollective;
     if (!LOSSES.includes(loss)) {
       throw new SeqtrainError('ERR_INVALID_ARGUMENT', `loss must be one of ${LOSSES.join(', ')}; got ${JSON.stringify(loss)}.`, { field: 'loss' });
     }
@@ -222,6 +229,7 @@ export class DataParallelTrainer {
     } else {
       flat = new Float32Array(totalSize(shapes));
     }
+    await this.beforeCollective?.(GRADS_COLLECTIVE, ctx.step);
     const commStart = nowSeconds();
     const reduced = await this.collective.allReduce(flat, { name: GRADS_COLLECTIVE, step: ctx.step, op: 'mean' });
     const commEnd = nowSeconds();

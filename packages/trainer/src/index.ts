@@ -25,3 +25,5 @@ export { clipByGlobalNorm, globalNorm } from './gradient-clipping.js';
 export { sparseCrossEntropy, PROBABILITY_EPSILON } from './sparse-cross-entropy.js';
 export { binaryCrossEntropy } from './binary-cross-entropy.js';
 export { flattenTensors, tensorsFromFlat } from './flat-tensors.js';
+export { CommitStore, COMMITS_KEPT } from './elastic-state.js';
+export type { Commit, CommitSource } from './elastic-state.js';
