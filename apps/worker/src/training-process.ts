@@ -99,11 +99,11 @@ async function converse(connection: CoordinatorConnection, options: TrainingProc
   const beforeCollective = async (name: string, step: number): Promise<void> => {
     if (!session) return;
     const { generation, rank } = session.place;
-    connection.send({ type: 'collectiveEnter', generation, rank, step, name });
     if (delay && delay.rank === rank && delay.step === step && generation === 0) {
       log.warn({ step, ms: delay.ms }, 'test hook: delaying the collective (SEQTRAIN_TEST_DELAY_COLLECTIVE)');
       await new Promise((r) => setTimeout(r, delay.ms));
     }
+    connection.send({ type: 'collectiveEnter', generation, rank, step, name });
   };
   try {
     for (;;) {
