@@ -51,6 +51,8 @@ export interface JobFlags {
   commitEvery?: number;
   stallWarnMs?: number;
   stallAbortMs?: number;
+  excludeAfterFailures?: number;
+  cooloffMs?: number;
 }
 
 export function addJobOptions(cmd: Command): Command {
@@ -96,6 +98,8 @@ export function addJobOptions(cmd: Command): Command {
     .option('--dead-after-ms <ms>', 'a rank silent this long is dead (default 10000; SEQTRAIN_DEAD_AFTER_MS)', positiveInt)
     .option('--commit-every <n>', 'steps between in-memory commits, the rollback points (default 1)', positiveInt)
     .option('--stall-warn-ms <ms>', 'warn when ranks are missing from a collective this long (default 30000; SEQTRAIN_STALL_WARN_MS)', positiveInt)
+    .option('--exclude-after-failures <n>', 'elastic: a host losing ranks this often within --cooloff-ms may not rejoin until then (default 2)', positiveInt)
+    .option('--cooloff-ms <ms>', 'elastic: the cooling-off period of an excluded host (default 300000)', positiveInt)
     .option('--stall-abort-ms <ms>', 'abort when ranks are missing from a collective this long (default 120000; SEQTRAIN_STALL_ABORT_MS)', positiveInt);
 }
 
@@ -162,6 +166,8 @@ export function resolveJob(flags: JobFlags, env: NodeJS.ProcessEnv = process.env
     commitEvery: flags.commitEvery,
     stallWarnMs: flags.stallWarnMs,
     stallAbortMs: flags.stallAbortMs,
+    excludeAfterFailures: flags.excludeAfterFailures,
+    cooloffMs: flags.cooloffMs,
   };
   // A flag given on the command line replaces the file's value for that field only.
   if (flags.steps !== undefined) delete fromFile.epochs;

@@ -101,7 +101,10 @@ export class RunProgress {
         break;
       case 'membership':
         this.interrupt(
-          `ring re-formed (generation ${event.generation}): ${event.worldSize} ranks, lost ${event.lost.map((l) => `rank ${l.rank}`).join(', ')} at step ${event.atStep}, rolled back to step ${event.rollbackStep}, recovered in ${event.recoverySeconds.toFixed(2)} s`
+          `ring re-formed (generation ${event.generation}): ${event.worldSize} ranks` +
+            (event.lost.length ? `, lost ${event.lost.map((l) => `rank ${l.rank}`).join(', ')}` : '') +
+            (event.joined.length ? `, ${event.joined.length} joined` : '') +
+            ` at step ${event.atStep}, rolled back to step ${event.rollbackStep}, in ${event.recoverySeconds.toFixed(2)} s`
         );
         break;
       case 'stall':

@@ -66,6 +66,7 @@ import type { CoordinatorEvent, RankStepStats } from './coordinator-event.js';
 import { DashboardServer } from './dashboard-server.js';
 import { modelFieldsFromManifest } from './dataset-model-fields.js';
 import { HeartbeatMonitor } from './heartbeat.js';
+import { HostExclusion } from './host-exclusion.js';
 import { ReplyCollector } from './reply-collector.js';
 import { Rendezvous, type Member } from './rendezvous.js';
 import { RunDirectory, type MembershipChange, type RunSummary } from './run-directory.js';
@@ -147,6 +148,11 @@ export class Coordinator {
   /** Connections of the current generation found dead, with why; dropped at the next re-formation. */
   private readonly lost = new Map<Ws, string>();
   private readonly membershipChanges: MembershipChange[] = [];
+  /** Elastic: processes that said hello after the ranks were assigned; they join at the next commit boundary. */
+  private joiners: { hello: Member<Ws>['hello']; connection: Ws }[] = [];
+  /** Largest world size (maxWorkers, default the initial world size). */
+  private readonly maxWorld: number;
+  private readonly hosts: HostExclusion;
   /** The checkpoint directory --resume resolved to (a run directory's latest checkpoint). */
   private resumeDir: string | null = null;
   private readonly heartbeat: HeartbeatMonitor;
@@ -168,6 +174,8 @@ export class Coordinator {
     this.worldSize = options.job.workers * options.job.devicesPerWorker;
     this.world = this.worldSize;
     this.minWorld = Math.min(options.job.minWorkers ?? this.worldSize, this.worldSize);
+    this.maxWorld = Math.max(options.job.maxWorkers ?? this.worldSize, this.worldSize);
+    this.hosts = new HostExclusion(options.job.excludeAfterFailures, options.job.cooloffMs);
     this.runDir = new RunDirectory(options.runDir);
     this.manifest = manifest;
     this.dataDir = options.dataDir;
@@ -323,7 +331,14 @@ export class Coordinator {
       );
     }
     if (this.rankOf.has(ws) || this.members.length > 0) {
-      return this.refuse(ws, `ERR_PROTOCOL: hello from ${hello.hostname}:${hello.pid} after ranks were assigned; the job is full.`);
+      const problem = this.admissionProblem(hello);
+      if (problem) return this.refuse(ws, problem);
+      // Flow 13: a new or restarted process joins at the next commit boundary.
+      this.joiners.push({ hello, connection: ws });
+      this.heartbeat.watch(ws);
+      this.log.warn({ host: hello.hostname, pid: hello.pid, agent: hello.agentId }, 'a process asks to join; it joins at the next step boundary');
+      this.emit({ type: 'joined', joined: this.world + this.joiners.length, expected: this.maxWorld, hostname: hello.hostname, backend: hello.backend, backendDescription: hello.backendDescription });
+      return;
     }
     try {
       this.rendezvous.add(hello, ws);
@@ -334,6 +349,20 @@ export class Coordinator {
     this.emit({ type: 'joined', joined: this.rendezvous.size, expected: this.worldSize, hostname: hello.hostname, backend: hello.backend, backendDescription: hello.backendDescription });
     this.log.info({ agent: hello.agentId, localRank: hello.localRank, host: hello.hostname, backend: hello.backend }, 'process joined');
     if (this.rendezvous.size === this.worldSize) this.signalJoined();
+  }
+
+  /** Why a process may not join a running job, or undefined when it may (flow 13). */
+  private admissionProblem(hello: Member<Ws>['hello']): string | undefined {
+    const full = `ERR_PROTOCOL: hello from ${hello.hostname}:${hello.pid} after ranks were assigned; the job is full`;
+    if (!this.elastic && this.maxWorld === this.worldSize) return `${full}.`;
+    if (this.finished) return `ERR_PROTOCOL: hello from ${hello.hostname}:${hello.pid} after the run ended.`;
+    const alive = this.members.filter((m) => !this.lost.has(m.connection)).length;
+    if (alive + this.joiners.length >= this.maxWorld) return `${full} (--max-workers ${this.maxWorld}).`;
+    const until = this.hosts.excludedUntil(hello.hostname);
+    if (until !== undefined) {
+      return `ERR_WORKER_FAILED: host ${hello.hostname} lost ranks ${this.hosts.failureCount(hello.hostname)} times in the last ${this.job.cooloffMs} ms; excluded until ${new Date(until).toISOString()}.`;
+    }
+    return undefined;
   }
 
   private refuse(ws: Ws, reason: string): void {
@@ -353,6 +382,7 @@ export class Coordinator {
     const rank = this.rankOf.get(ws);
     if (rank === undefined) {
       this.rendezvous.remove(ws);
+      this.joiners = this.joiners.filter((j) => j.connection !== ws);
       return;
     }
     const hello = this.members[rank]?.hello;
@@ -496,6 +526,7 @@ export class Coordinator {
             pendingAfter = null;
           }
           if (step >= totalSteps) break;
+          if (this.joiners.length > 0 && step === lastCommit) await this.reform(`${this.joiners.length} process(es) joining`, step, lastCommit);
           const epoch = Math.floor(step / stepsPerEpoch);
           const stepInEpoch = step % stepsPerEpoch;
           const globalCount = Math.min(job.globalBatch, trainRows - stepInEpoch * job.globalBatch);
@@ -561,11 +592,13 @@ export class Coordinator {
     const t0 = performance.now();
     this.stalls.clear();
     const lostRecords: MembershipChange['lost'] = [];
+    const joined: MembershipChange['joined'] = [];
     for (;;) {
       for (const m of this.members) {
         const why = this.lost.get(m.connection);
         if (why !== undefined && !lostRecords.some((l) => l.pid === m.hello.pid && l.hostname === m.hello.hostname)) {
           lostRecords.push({ rank: m.rank, hostname: m.hello.hostname, pid: m.hello.pid, reason: why });
+          this.hosts.recordFailure(m.hello.hostname);
         }
       }
       const survivors = this.members.filter((m) => !this.lost.has(m.connection));
@@ -599,6 +632,10 @@ export class Coordinator {
         }
         return { hello: { ...m.hello, ringAddress: r.ringAddress }, connection: m.connection, rank };
       });
+      // Joiners take the ranks after the survivors and get rank 0's weights by the same broadcast.
+      const joining = this.joiners.splice(0).filter((j) => j.connection.readyState === j.connection.OPEN);
+      for (const j of joining) next.push({ hello: j.hello, connection: j.connection, rank: next.length });
+      for (const j of joining) joined.push({ hostname: j.hello.hostname, pid: j.hello.pid });
       for (const m of this.members) this.rankOf.delete(m.connection);
       this.members = next;
       for (const m of next) this.rankOf.set(m.connection, m.rank);
@@ -606,8 +643,13 @@ export class Coordinator {
       this.collector = new ReplyCollector(this.world);
       const ready = this.collector.expect<Ready>('ready', this.generation);
       const peers = next.map((m) => m.hello.ringAddress);
+      const run = { ...this.runSpec(), resumeFrom: null };
       for (const m of next) {
-        this.send(m.rank, { type: 'membership', generation: this.generation, rank: m.rank, worldSize: this.world, peers, rollbackStep });
+        if (joining.some((j) => j.connection === m.connection)) {
+          this.send(m.rank, { type: 'welcome', generation: this.generation, protocolVersion: PROTOCOL_VERSION, rank: m.rank, worldSize: this.world, peers, run, startStep: rollbackStep });
+        } else {
+          this.send(m.rank, { type: 'membership', generation: this.generation, rank: m.rank, worldSize: this.world, peers, rollbackStep });
+        }
       }
       try {
         await this.guard(ready);
@@ -617,7 +659,7 @@ export class Coordinator {
       }
       break;
     }
-    const change: MembershipChange = { generation: this.generation, lost: lostRecords, atStep, rollbackStep, worldSize: this.world, recoverySeconds: (performance.now() - t0) / 1000 };
+    const change: MembershipChange = { generation: this.generation, lost: lostRecords, joined, atStep, rollbackStep, worldSize: this.world, recoverySeconds: (performance.now() - t0) / 1000 };
     this.membershipChanges.push(change);
     this.log.warn(change, 'ring re-formed');
     this.emit({ type: 'membership', ...change, ranks: this.members.map(({ rank, hello: h }) => ({ rank, agentId: h.agentId, localRank: h.localRank, hostname: h.hostname, pid: h.pid, backend: h.backend, ringAddress: h.ringAddress })) });

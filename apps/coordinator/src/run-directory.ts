@@ -36,6 +36,8 @@ export interface MembershipChange {
   generation: number;
   /** Ranks of the previous generation that were dropped, and why (socket closed, silent, no rejoin). */
   lost: { rank: number; hostname: string; pid: number; reason: string }[];
+  /** Processes that joined with this change (new or restarted workers, up to maxWorkers). */
+  joined: { hostname: string; pid: number }[];
   /** The step that was in flight (or about to start) when the loss was seen. */
   atStep: number;
   /** Steps completed at the commit the survivors rolled back to; steps from here on were re-done. */

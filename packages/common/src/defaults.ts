@@ -45,6 +45,9 @@ export const DEFAULTS = {
   STALL_WARN_MS: 30_000,
   /** ... and abort the run (naming the missing ranks) after this long. */
   STALL_ABORT_MS: 120_000,
+  /** A host whose ranks were lost this many times within COOLOFF_MS may not join again until the cooling-off ends. */
+  EXCLUDE_AFTER_FAILURES: 2,
+  COOLOFF_MS: 300_000,
   /** Training processes retry a lost coordinator (with backoff) this long before ERR_COORDINATOR_UNREACHABLE. */
   COORDINATOR_RETRY_MS: 60_000,
 } as const;

@@ -107,6 +107,9 @@ export const JobSchema = z
     deadAfterMs: positiveInt.default(DEFAULTS.DEAD_AFTER_MS),
     /** Steps between the ranks' in-memory commits (the rollback points of an elastic job). */
     commitEvery: positiveInt.default(DEFAULTS.COMMIT_EVERY_STEPS),
+    /** A host that lost ranks excludeAfterFailures times within cooloffMs may not join again until then. */
+    excludeAfterFailures: positiveInt.default(DEFAULTS.EXCLUDE_AFTER_FAILURES),
+    cooloffMs: positiveInt.default(DEFAULTS.COOLOFF_MS),
     /** Stall inspector: warn (ms) and abort (ms) when some ranks entered a step's collective and others not. */
     stallWarnMs: positiveInt.default(DEFAULTS.STALL_WARN_MS),
     stallAbortMs: positiveInt.default(DEFAULTS.STALL_ABORT_MS),

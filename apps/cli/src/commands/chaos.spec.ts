@@ -15,7 +15,7 @@ import { agentsOf, epochCounts, finalTrajectory, inexactRows, readSampleLogs, se
 import { CLI_BIN, REPO_ROOT } from '../paths.js';
 
 const SEED = Number(process.env['SEQTRAIN_CHAOS_SEED'] ?? 1);
-const STEPS = 30;
+const STEPS = 45;
 const GLOBAL_BATCH = 60;
 const small = ['--units', '16', '--embedding-dim', '8', '--no-generate', '--no-progress', '--no-dashboard', '--global-batch', String(GLOBAL_BATCH), '--seed', '5'];
 
@@ -47,9 +47,9 @@ function expectExactEpochs(records: SampleRecord[]): void {
 }
 
 describe('chaos: a worker killed with SIGKILL mid-run', () => {
-  it('the survivors roll back to their last commit, re-form the ring and finish; no row of an epoch is trained twice or skipped', async () => {
+  it('the survivors roll back to their last commit, re-form the ring and go on; a new worker joins at a step boundary; no row of an epoch is trained twice or skipped', async () => {
     const choose = seededChoice(SEED);
-    const killStep = 3 + choose(10);
+    const killStep = 3 + choose(6);
     const victim = choose(3);
     process.stderr.write(`chaos: seed ${SEED}: SIGKILL the training process of worker agent ${victim} after step ${killStep}\n`);
     const samples = join(root, 'samples-1');
@@ -57,7 +57,7 @@ describe('chaos: a worker killed with SIGKILL mid-run', () => {
     const out = join(root, 'killed');
     const child = spawn(
       process.execPath,
-      [CLI_BIN, 'local', '--data', dataDir, '--workers', '3', '--min-workers', '2', '--steps', String(STEPS), '--checkpoint-every', '7', '--log-every', '1', '--out', out, ...small],
+      [CLI_BIN, 'local', '--data', dataDir, '--workers', '3', '--min-workers', '2', '--max-workers', '3', '--steps', String(STEPS), '--checkpoint-every', '7', '--log-every', '1', '--out', out, ...small],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SEQTRAIN_TEST_SAMPLE_LOG: samples } }
     );
     let stderr = '';
@@ -74,23 +74,29 @@ describe('chaos: a worker killed with SIGKILL mid-run', () => {
     process.kill(target, 'SIGKILL');
     await waitFor(() => /rank \d \(\S+\) lost/.test(stderr), 'the loss to be detected');
     const detectMs = Date.now() - killedAt;
+    // A replacement worker agent joins the running job (up to --max-workers) at the next step boundary.
+    const joiner = spawn(process.execPath, [CLI_BIN, 'worker', '--coordinator', address], { cwd: root, stdio: 'ignore', env: { ...process.env, SEQTRAIN_TEST_SAMPLE_LOG: samples } });
+    const joinerExited = new Promise<number | null>((resolve) => joiner.once('exit', resolve));
     const code = await exited;
     expect(code, stderr).toBe(0);
+    expect(await joinerExited).toBe(0);
     process.stderr.write(`chaos: detected ${detectMs} ms after the kill\n`);
     // The issue's bound: a SIGKILLed worker is detected within 10 s (a closed socket is seen at once).
     expect(detectMs).toBeLessThan(10_000);
 
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ status: 'completed', worldSize: 3, finalWorldSize: 2, finalStep: STEPS, steps: STEPS });
-    expect(summary.membershipChanges).toHaveLength(1);
-    const change = summary.membershipChanges[0];
+    expect(summary).toMatchObject({ status: 'completed', worldSize: 3, finalWorldSize: 3, finalStep: STEPS, steps: STEPS });
+    expect(summary.membershipChanges).toHaveLength(2);
+    const [change, joinChange] = summary.membershipChanges;
+    expect(joinChange).toMatchObject({ lost: [], worldSize: 3, joined: [{ pid: expect.any(Number) }] });
     expect(change.lost[0].pid).toBe(target);
     expect(change.rollbackStep).toBeLessThanOrEqual(change.atStep);
     expect(change.atStep).toBeGreaterThanOrEqual(killStep);
     expect(stderr).toMatch(/elastic: lost rank \d \(connection closed.*\) at step \d+; rolled back to step \d+; 2 ranks after; recovery \d+\.\d+ s/);
 
     const records = readSampleLogs(samples);
-    expect(new Set(records.map((r) => r.worldSize))).toEqual(new Set([3, 2]));
+    expect(new Set(records.map((r) => r.generation))).toEqual(new Set([0, 1, 2]));
+    expect(records.filter((r) => r.generation === 1).every((r) => r.worldSize === 2)).toBe(true);
     expectExactEpochs(records);
 
     // Mid-epoch resume from the step-21 checkpoint (epoch 1, step 6 of 15) on two workers: the rows
