@@ -66,6 +66,7 @@ import type { CoordinatorEvent, RankStepStats } from './coordinator-event.js';
 import { DashboardServer } from './dashboard-server.js';
 import { modelFieldsFromManifest } from './dataset-model-fields.js';
 import { HeartbeatMonitor } from './heartbeat.js';
+import { changeSignal, toBytes, withTimeout } from './step-loop-signals.js';
 import { HostExclusion } from './host-exclusion.js';
 import { ReplyCollector } from './reply-collector.js';
 import { Rendezvous, type Member } from './rendezvous.js';
@@ -95,29 +96,6 @@ type EvalDone = MessageOf<WorkerMessage, 'evalDone'>;
 type CheckpointDone = MessageOf<WorkerMessage, 'checkpointDone'>;
 type Rejoin = MessageOf<WorkerMessage, 'rejoin'>;
 type Ready = MessageOf<WorkerMessage, 'ready'>;
-
-/** A pending membership change: interrupts whatever the step loop awaits (see guard()). */
-interface ChangeSignal {
-  promise: Promise<never>;
-  fired: boolean;
-  fire: (reason: string) => void;
-}
-
-function changeSignal(): ChangeSignal {
-  let reject: (err: Error) => void = () => {};
-  const promise = new Promise<never>((_, rej) => (reject = rej));
-  promise.catch(() => {});
-  const signal: ChangeSignal = {
-    promise,
-    fired: false,
-    fire: (reason) => {
-      if (signal.fired) return;
-      signal.fired = true;
-      reject(new SeqtrainError('ERR_MEMBERSHIP_CHANGED', reason));
-    },
-  };
-  return signal;
-}
 
 export class Coordinator {
   readonly address: string;
@@ -739,21 +717,6 @@ export class Coordinator {
   }
 }
 
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
-}
-
 function rendezvousTimeoutMs(): number {
   return readEnv().SEQTRAIN_RENDEZVOUS_TIMEOUT_MS ?? DEFAULTS.RENDEZVOUS_TIMEOUT_MS;
 }
-
-function withTimeout<T>(p: Promise<T>, ms: number, makeError: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(makeError()), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
