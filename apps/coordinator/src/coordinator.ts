@@ -173,8 +173,14 @@ export class Coordinator {
       : onEvent;
     this.rendezvous = new Rendezvous<Ws>(this.worldSize);
     this.collector = new ReplyCollector(this.worldSize);
-    this.heartbeat = new HeartbeatMonitor(options.job.heartbeatMs, options.job.deadAfterMs, (ws, silentMs) => {
-      const reason = `silent for ${silentMs} ms (--dead-after-ms ${options.job.deadAfterMs})`;
+    const { deadAfterMs, stallAbortMs } = options.job;
+    // A rank busy with a command (a step's synchronous compute blocks its event loop) may be silent longer.
+    const limitMs = (ws: Ws): number => {
+      const rank = this.rankOf.get(ws);
+      return rank !== undefined && this.collector.awaits(rank) ? Math.max(deadAfterMs, stallAbortMs) : deadAfterMs;
+    };
+    this.heartbeat = new HeartbeatMonitor(options.job.heartbeatMs, limitMs, (ws, silentMs) => {
+      const reason = `silent for ${silentMs} ms (--dead-after-ms ${deadAfterMs}, --stall-abort-ms ${stallAbortMs} while busy)`;
       this.terminated.set(ws, reason);
       ws.terminate();
     });
@@ -420,6 +426,15 @@ export class Coordinator {
     this.emit({ type: 'stall', step: stall.step, name: stall.name, missing: stall.missing, waitedMs: stall.waitedMs, aborted: abort });
     if (!abort) {
       this.log.warn({ step: stall.step, name: stall.name, missing: stall.missing, waitedMs: stall.waitedMs }, `stall: ${what}`);
+      return;
+    }
+    if (this.elastic && this.world - stall.missing.length >= this.minWorld) {
+      // Elastic: the missing ranks are dropped like dead ones, and the others go on without them.
+      for (const r of stall.missing) {
+        const m = this.members[r];
+        if (m) this.markLost(m, `missing from ${stall.name} of step ${stall.step} for ${stall.waitedMs} ms (--stall-abort-ms ${this.job.stallAbortMs})`);
+      }
+      this.change.fire(`Stalled ${what}`);
       return;
     }
     this.fail(

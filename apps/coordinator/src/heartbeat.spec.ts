@@ -25,7 +25,7 @@ describe('HeartbeatMonitor', () => {
     const alive = await pair(true);
     const dead: WebSocket[] = [];
     const reported = new Promise<number>((resolve) => {
-      const monitor = new HeartbeatMonitor(20, 200, (ws, silentMs) => {
+      const monitor = new HeartbeatMonitor(20, () => 200, (ws, silentMs) => {
         dead.push(ws);
         resolve(silentMs);
       });

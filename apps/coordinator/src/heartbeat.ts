@@ -4,6 +4,12 @@
  * (pong or message) counts as a sign of life. A rank silent for deadAfterMs is reported dead once.
  * A process killed outright (SIGKILL) closes its socket and is seen at once through 'close'; the
  * heartbeat is what catches a process that hangs, or a host cut off without a FIN.
+ *
+ * The pong comes from the rank's event loop, which a step's synchronous compute blocks (wasm/cpu tfjs
+ * kernels run on the main thread): measured, the first char-LSTM step (95,795 parameters) of three
+ * ranks on two busy cores kept two ranks silent for over 10 s. So the allowed silence is per
+ * connection (limitMs): the coordinator gives a rank it awaits a reply from the longer stall-abort
+ * limit, and deadAfterMs otherwise.
  */
 import type { WebSocket } from 'ws';
 
@@ -13,7 +19,7 @@ export class HeartbeatMonitor {
 
   constructor(
     private readonly heartbeatMs: number,
-    private readonly deadAfterMs: number,
+    private readonly limitMs: (ws: WebSocket) => number,
     private readonly onDead: (ws: WebSocket, silentMs: number) => void
   ) {
     this.timer = setInterval(() => this.tick(), heartbeatMs);
@@ -44,7 +50,7 @@ export class HeartbeatMonitor {
     const now = Date.now();
     for (const [ws, seen] of [...this.lastSeen]) {
       const silentMs = now - seen;
-      if (silentMs >= this.deadAfterMs) {
+      if (silentMs >= this.limitMs(ws)) {
         this.lastSeen.delete(ws);
         this.onDead(ws, silentMs);
       } else if (ws.readyState === ws.OPEN) {
