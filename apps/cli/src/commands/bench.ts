@@ -26,7 +26,7 @@ export function benchCommand(): Command {
     .command('chaos')
     .description('an elastic char-LSTM run with a worker killed (SIGKILL) mid-epoch vs a clean run: final validation loss of both, detection and recovery time, commit cost')
     .option('--workers <n>', 'worker agents (one is killed)', (v) => intList(v)[0] ?? 3, 3)
-    .option('--steps <n>', 'steps of each run', (v) => intList(v)[0] ?? 200, 200)
+    .option('--steps <n>', 'steps of each run', (v) => intList(v)[0] ?? 120, 120)
     .option('--kill-step <n>', 'kill after this step (default: half way)', (v) => intList(v)[0] ?? 0)
     .option('--victim <k>', 'worker agent (start order) whose training process is killed', (v) => intList(v)[0] ?? 1, 1)
     .option('--out <dir>', 'where the two runs are written', 'runs/bench-chaos')
