@@ -35,7 +35,13 @@ export function describeSummary(summary: RunSummary): string {
       ? ''
       : summary.validationAccuracy !== null
         ? `, validation ${summary.validationLoss.toFixed(3)} nats, accuracy ${(100 * summary.validationAccuracy).toFixed(1)}% on ${summary.validationSamples} samples`
-        : `, validation ${summary.validationLoss.toFixed(3)} nats (${summary.validationBitsPerToken?.toFixed(3)} bits/char)`)
+        : `, validation ${summary.validationLoss.toFixed(3)} nats (${summary.validationBitsPerToken?.toFixed(3)} bits/char)`) +
+    summary.membershipChanges
+      .map(
+        (c) =>
+          `\nelastic: ${c.lost.length ? `lost ${c.lost.map((l) => `rank ${l.rank} (${l.reason})`).join(', ')}` : `${c.joined.length} joined`} at step ${c.atStep}; rolled back to step ${c.rollbackStep}; ${c.worldSize} ranks after; recovery ${c.recoverySeconds.toFixed(2)} s`
+      )
+      .join('')
   );
 }
 

@@ -49,6 +49,15 @@ export interface JobFlags {
   units?: number;
   layers?: number;
   embeddingDim?: number;
+  minWorkers?: number;
+  maxWorkers?: number;
+  heartbeatMs?: number;
+  deadAfterMs?: number;
+  commitEvery?: number;
+  stallWarnMs?: number;
+  stallAbortMs?: number;
+  excludeAfterFailures?: number;
+  cooloffMs?: number;
 }
 
 export function addJobOptions(cmd: Command): Command {
@@ -92,7 +101,16 @@ export function addJobOptions(cmd: Command): Command {
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru', 'simple_rnn']))
     .option('--units <n>', 'recurrent units', positiveInt)
     .option('--layers <n>', 'stacked recurrent layers', positiveInt)
-    .option('--embedding-dim <n>', 'embedding size', positiveInt);
+    .option('--embedding-dim <n>', 'embedding size', positiveInt)
+    .option('--min-workers <n>', 'elastic: fewest ranks the run goes on with after losing some (default: the world size, not elastic)', positiveInt)
+    .option('--max-workers <n>', 'elastic: most ranks (default: the world size)', positiveInt)
+    .option('--heartbeat-ms <ms>', 'how often the coordinator pings each rank (default 1000; SEQTRAIN_HEARTBEAT_MS)', positiveInt)
+    .option('--dead-after-ms <ms>', 'a rank silent this long is dead (default 10000; SEQTRAIN_DEAD_AFTER_MS)', positiveInt)
+    .option('--commit-every <n>', 'steps between in-memory commits, the rollback points (default 1)', positiveInt)
+    .option('--stall-warn-ms <ms>', 'warn when ranks are missing from a collective this long (default 30000; SEQTRAIN_STALL_WARN_MS)', positiveInt)
+    .option('--exclude-after-failures <n>', 'elastic: a host losing ranks this often within --cooloff-ms may not rejoin until then (default 2)', positiveInt)
+    .option('--cooloff-ms <ms>', 'elastic: the cooling-off period of an excluded host (default 300000)', positiveInt)
+    .option('--stall-abort-ms <ms>', 'abort when ranks are missing from a collective this long (default 120000; SEQTRAIN_STALL_ABORT_MS)', positiveInt);
 }
 
 export function loadJobFile(path: string): Record<string, unknown> {
@@ -117,7 +135,14 @@ export function loadJobFile(path: string): Record<string, unknown> {
 
 /** Precedence: defaults < SEQTRAIN_ environment < job file < flags. */
 export function resolveJob(flags: JobFlags, env: NodeJS.ProcessEnv = process.env): Job {
-  const fromEnv: Record<string, unknown> = { backend: readEnv(env).SEQTRAIN_BACKEND };
+  const e = readEnv(env);
+  const fromEnv: Record<string, unknown> = {
+    backend: e.SEQTRAIN_BACKEND,
+    heartbeatMs: e.SEQTRAIN_HEARTBEAT_MS,
+    deadAfterMs: e.SEQTRAIN_DEAD_AFTER_MS,
+    stallWarnMs: e.SEQTRAIN_STALL_WARN_MS,
+    stallAbortMs: e.SEQTRAIN_STALL_ABORT_MS,
+  };
   const fromFile = flags.config ? loadJobFile(flags.config) : {};
   const modelConfig = { cell: flags.cell, units: flags.units, layers: flags.layers, embeddingDim: flags.embeddingDim };
   const fromFlags: Record<string, unknown> = {
@@ -149,6 +174,15 @@ export function resolveJob(flags: JobFlags, env: NodeJS.ProcessEnv = process.env
     validationMaxSamples: flags.validationSamples,
     data: { dir: flags.data, input: flags.input, seqLen: flags.seqLen, step: flags.windowStep, shards: flags.shards, validationFraction: flags.validationFraction },
     model: { name: flags.model, config: modelConfig },
+    minWorkers: flags.minWorkers,
+    maxWorkers: flags.maxWorkers,
+    heartbeatMs: flags.heartbeatMs,
+    deadAfterMs: flags.deadAfterMs,
+    commitEvery: flags.commitEvery,
+    stallWarnMs: flags.stallWarnMs,
+    stallAbortMs: flags.stallAbortMs,
+    excludeAfterFailures: flags.excludeAfterFailures,
+    cooloffMs: flags.cooloffMs,
   };
   // A flag given on the command line replaces the file's value for that field only.
   if (flags.steps !== undefined) delete fromFile.epochs;

@@ -96,6 +96,20 @@ export class RunProgress {
       case 'checkpoint':
         this.interrupt(`checkpoint at step ${event.step}: ${event.path}`);
         break;
+      case 'rankLost':
+        this.interrupt(`rank ${event.rank} (${event.hostname}:${event.pid}) lost: ${event.reason}`);
+        break;
+      case 'membership':
+        this.interrupt(
+          `ring re-formed (generation ${event.generation}): ${event.worldSize} ranks` +
+            (event.lost.length ? `, lost ${event.lost.map((l) => `rank ${l.rank}`).join(', ')}` : '') +
+            (event.joined.length ? `, ${event.joined.length} joined` : '') +
+            ` at step ${event.atStep}, rolled back to step ${event.rollbackStep}, in ${event.recoverySeconds.toFixed(2)} s`
+        );
+        break;
+      case 'stall':
+        this.interrupt(`${event.aborted ? 'stalled' : 'stall warning'}: collective "${event.name}" of step ${event.step} waits ${event.waitedMs} ms for ranks ${event.missing.join(', ')}`);
+        break;
     }
   }
 

@@ -3,7 +3,7 @@
  * (page, /events, /metrics) are both driven by these events, in the order the numbered flow at the top
  * of coordinator.ts produces them. Every event is plain JSON data (it is sent as is over Server-Sent Events).
  */
-import type { RunSummary, StepMetrics } from './run-directory.js';
+import type { MembershipChange, RunSummary, StepMetrics } from './run-directory.js';
 
 /** One rank as assigned at rendezvous (flow step 3). */
 export interface RankInfo {
@@ -49,6 +49,12 @@ export type CoordinatorEvent =
    * (completed or failed) and sent `shutdown`, so the close is the rank exiting as told, not a crash.
    */
   | { type: 'rankClosed'; rank: number; hostname: string; afterShutdown: boolean; code: number; reason: string }
+  /** Elastic: a rank was found dead (socket closed, silent, or no answer to `reform`); a re-formation follows (flow 12). */
+  | { type: 'rankLost'; rank: number; hostname: string; pid: number; reason: string; generation: number }
+  /** Elastic: the ring was re-formed; `ranks` is the new generation's rank table (flow 12). */
+  | ({ type: 'membership'; ranks: RankInfo[] } & MembershipChange)
+  /** Stall inspector (flow 10): ranks missing from a collective others entered; `aborted` on the second threshold. */
+  | { type: 'stall'; step: number; name: string; missing: number[]; waitedMs: number; aborted: boolean }
   /** The run completed; summary.json holds the same summary. */
   | { type: 'finished'; summary: RunSummary }
   /** The run failed (flow: any point); `rank` names the failing rank when one is known. */

@@ -10,7 +10,7 @@ import {
   encodeMessage,
   parseJob,
   type CoordinatorMessage,
-  type WorkerMessage,
+  type WorkerMessageInput,
 } from '@seqtrain/protocol';
 import { Coordinator, type CoordinatorEvent } from './coordinator.js';
 
@@ -40,7 +40,7 @@ class ScriptedRank {
     return new ScriptedRank(ws);
   }
 
-  send(m: WorkerMessage): void {
+  send(m: WorkerMessageInput): void {
     this.ws.send(encodeMessage(m));
   }
 

@@ -28,11 +28,29 @@
  *  rendezvous timeout ends the run at any point: every rank gets `shutdown` {failed: true} with the error
  *  (naming the rank; event `failed`), summary.json records status 'failed', and done rejects with that error.
  *  close() stops both servers; the dashboard is not kept after the run.
+ *
+ *  Liveness and elasticity (protocol 3; every message after `hello` carries the membership `generation`,
+ *  and a message of another generation is dropped on both sides):
+ *  9. From `hello` on, the coordinator pings every control connection each heartbeatMs (heartbeat.ts); a
+ *     rank silent for deadAfterMs is dropped (its socket terminated), as is one whose socket closes.
+ *  10. Before each step's gradient all-reduce every rank sends `collectiveEnter` {step, name}; the stall
+ *     inspector (stall-inspector.ts) warns after stallWarnMs naming the ranks that have not entered (event
+ *     `stall`), and aborts the run with ERR_STALLED naming them after stallAbortMs.
+ *  11. A rank whose collective fails sends `ringBroken` {step, error} and waits. Without elasticity
+ *     (minWorkers = world size) a lost rank or a broken ring ends the run as above.
+ *  12. Elastic (minWorkers below the world size): a lost rank or a broken ring interrupts whatever is in
+ *     flight (ERR_MEMBERSHIP_CHANGED, event `rankLost`). The generation goes up by one; each survivor gets
+ *     `reform` {generation, reason}, aborts its collective, closes its ring, opens a new listener and
+ *     answers `rejoin` {ringAddress, commits}; a survivor silent for deadAfterMs is dropped too and the
+ *     round starts again; fewer than minWorkers survivors end the run. Survivors keep their rank order
+ *     and are renumbered 0..N-1; each gets `membership` {rank, worldSize, peers, rollbackStep}, where
+ *     rollbackStep is the last commit point (every commitEvery steps) that every rank completed; it
+ *     restores its in-memory commit of that step, forms the new ring, takes rank 0's weights and
+ *     optimizer state by broadcast and answers `ready`. The step loop resumes at rollbackStep with the
+ *     same global batch, now split over N ranks (event `membership`; summary.json `membershipChanges`).
  */
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { DEFAULTS, SeqtrainError, createLogger, errorFromJSON, readEnv, type Logger } from '@seqtrain/common';
+import { DEFAULTS, SeqtrainError, createLogger, errorFromJSON, isSeqtrainError, readEnv, type Logger } from '@seqtrain/common';
 import { readDatasetManifest, type DatasetManifest } from '@seqtrain/data';
 import {
   PROTOCOL_VERSION,
@@ -47,15 +65,20 @@ import {
 import type { CoordinatorEvent, RankStepStats } from './coordinator-event.js';
 import { DashboardServer } from './dashboard-server.js';
 import { modelFieldsFromManifest } from './dataset-model-fields.js';
+import { HeartbeatMonitor } from './heartbeat.js';
+import { changeSignal, toBytes, withTimeout } from './step-loop-signals.js';
+import { HostExclusion } from './host-exclusion.js';
 import { ReplyCollector } from './reply-collector.js';
 import { Rendezvous, type Member } from './rendezvous.js';
-import { RunDirectory, type RunSummary, type StepMetrics } from './run-directory.js';
+import { RunDirectory, type MembershipChange, type RunSummary } from './run-directory.js';
+import { readResumePoint } from './resume-point.js';
+import { RunTracker, aggregateStep, type ValidationResult } from './run-tracker.js';
+import { StallInspector, type Stall } from './stall-inspector.js';
 
 export type { CoordinatorEvent } from './coordinator-event.js';
 
 /** WebSocket close code for a refused peer (4000-4999 are application codes). */
 const CLOSE_REFUSED = 4000;
-const FINAL_LOSS_WINDOW_STEPS = 10;
 
 export interface CoordinatorOptions {
   job: Job;
@@ -71,6 +94,8 @@ type Ws = WebSocket;
 type StepDone = MessageOf<WorkerMessage, 'stepDone'>;
 type EvalDone = MessageOf<WorkerMessage, 'evalDone'>;
 type CheckpointDone = MessageOf<WorkerMessage, 'checkpointDone'>;
+type Rejoin = MessageOf<WorkerMessage, 'rejoin'>;
+type Ready = MessageOf<WorkerMessage, 'ready'>;
 
 export class Coordinator {
   readonly address: string;
@@ -89,8 +114,29 @@ export class Coordinator {
   private readonly log: Logger;
   private readonly emit: (event: CoordinatorEvent) => void;
   private readonly rendezvous: Rendezvous<Ws>;
-  private readonly collector: ReplyCollector;
+  private collector: ReplyCollector;
   private members: Member<Ws>[] = [];
+  /** Membership generation: 0 at rendezvous, +1 per re-formation (flow 12). */
+  private generation = 0;
+  /** Ranks in the current generation. */
+  private world: number;
+  /** Lowest world size the run goes on with; equal to worldSize when the job is not elastic. */
+  private readonly minWorld: number;
+  private change = changeSignal();
+  /** Connections of the current generation found dead, with why; dropped at the next re-formation. */
+  private readonly lost = new Map<Ws, string>();
+  private readonly membershipChanges: MembershipChange[] = [];
+  /** Elastic: processes that said hello after the ranks were assigned; they join at the next commit boundary. */
+  private joiners: { hello: Member<Ws>['hello']; connection: Ws }[] = [];
+  /** Largest world size (maxWorkers, default the initial world size). */
+  private readonly maxWorld: number;
+  private readonly hosts: HostExclusion;
+  /** The checkpoint directory --resume resolved to (a run directory's latest checkpoint). */
+  private resumeDir: string | null = null;
+  private readonly heartbeat: HeartbeatMonitor;
+  private readonly stalls: StallInspector;
+  /** Why a connection's socket was terminated by the coordinator (heartbeat), for its close message. */
+  private readonly terminated = new Map<Ws, string>();
   private readonly rankOf = new Map<Ws, number>();
   private finished = false;
   private failWith: (err: Error) => void = () => {};
@@ -104,6 +150,10 @@ export class Coordinator {
     this.dashboardUrl = dashboard?.url ?? null;
     this.job = options.job;
     this.worldSize = options.job.workers * options.job.devicesPerWorker;
+    this.world = this.worldSize;
+    this.minWorld = Math.min(options.job.minWorkers ?? this.worldSize, this.worldSize);
+    this.maxWorld = Math.max(options.job.maxWorkers ?? this.worldSize, this.worldSize);
+    this.hosts = new HostExclusion(options.job.excludeAfterFailures, options.job.cooloffMs);
     this.runDir = new RunDirectory(options.runDir);
     this.manifest = manifest;
     this.dataDir = options.dataDir;
@@ -123,6 +173,18 @@ export class Coordinator {
       : onEvent;
     this.rendezvous = new Rendezvous<Ws>(this.worldSize);
     this.collector = new ReplyCollector(this.worldSize);
+    const { deadAfterMs, stallAbortMs } = options.job;
+    // A rank busy with a command (a step's synchronous compute blocks its event loop) may be silent longer.
+    const limitMs = (ws: Ws): number => {
+      const rank = this.rankOf.get(ws);
+      return rank !== undefined && this.collector.awaits(rank) ? Math.max(deadAfterMs, stallAbortMs) : deadAfterMs;
+    };
+    this.heartbeat = new HeartbeatMonitor(options.job.heartbeatMs, limitMs, (ws, silentMs) => {
+      const reason = `silent for ${silentMs} ms (--dead-after-ms ${deadAfterMs}, --stall-abort-ms ${stallAbortMs} while busy)`;
+      this.terminated.set(ws, reason);
+      ws.terminate();
+    });
+    this.stalls = new StallInspector(options.job.stallWarnMs, options.job.stallAbortMs, (s) => this.onStall(s, false), (s) => this.onStall(s, true));
     this.failure = new Promise<never>((_, reject) => {
       this.failWith = reject;
     });
@@ -168,12 +230,19 @@ export class Coordinator {
     return coordinator;
   }
 
+  /** Whether a lost rank is dropped (minWorkers below the world size) rather than ending the run. */
+  get elastic(): boolean {
+    return this.minWorld < this.worldSize;
+  }
+
   /** Ends the run from outside (e.g. a worker agent exited): every rank is told, done rejects. */
   abort(err: Error): void {
     this.fail(err);
   }
 
   async close(): Promise<void> {
+    this.heartbeat.stop();
+    this.stalls.clear();
     for (const ws of this.server.clients) ws.terminate();
     await new Promise<void>((res) => this.server.close(() => res()));
     await this.dashboard?.close();
@@ -199,6 +268,12 @@ export class Coordinator {
     if (rank === undefined) {
       throw new SeqtrainError('ERR_PROTOCOL', `"${msg.type}" received before hello/welcome; send hello first.`);
     }
+    if ('generation' in msg && msg.generation !== this.generation) {
+      // Sent before the rank learnt of a re-formation (e.g. the stepDone of a step being rolled back).
+      this.log.debug({ rank, type: msg.type, generation: msg.generation, current: this.generation }, 'dropped a message of another generation');
+      return;
+    }
+    if (this.lost.has(ws)) return;
     if ('rank' in msg && msg.rank !== null && msg.rank !== rank) {
       throw new SeqtrainError('ERR_PROTOCOL', `Rank ${rank} sent a "${msg.type}" claiming rank ${msg.rank}.`, { rank });
     }
@@ -212,7 +287,19 @@ export class Coordinator {
         return;
       }
       case 'ready':
-        return this.collector.deliver('ready', 0, rank, msg);
+        return this.collector.deliver('ready', this.generation, rank, msg);
+      case 'rejoin':
+        return this.collector.deliver('rejoin', this.generation, rank, msg);
+      case 'collectiveEnter':
+        return this.stalls.enter(rank, msg.step, msg.name, this.world);
+      case 'ringBroken': {
+        const cause = errorFromJSON(msg.error);
+        const why = `Rank ${rank}'s ring broke at step ${msg.step}: ${cause.code} ${cause.message}`;
+        if (!this.elastic) return this.fail(new SeqtrainError(cause.code, why, { ...cause.details, rank }));
+        this.log.warn({ rank, step: msg.step, code: cause.code }, 'a rank reports its ring broken');
+        this.change.fire(why);
+        return;
+      }
       case 'stepDone':
       case 'evalDone':
       case 'checkpointDone':
@@ -228,16 +315,38 @@ export class Coordinator {
       );
     }
     if (this.rankOf.has(ws) || this.members.length > 0) {
-      return this.refuse(ws, `ERR_PROTOCOL: hello from ${hello.hostname}:${hello.pid} after ranks were assigned; the job is full.`);
+      const problem = this.admissionProblem(hello);
+      if (problem) return this.refuse(ws, problem);
+      // Flow 13: a new or restarted process joins at the next commit boundary.
+      this.joiners.push({ hello, connection: ws });
+      this.heartbeat.watch(ws);
+      this.log.warn({ host: hello.hostname, pid: hello.pid, agent: hello.agentId }, 'a process asks to join; it joins at the next step boundary');
+      this.emit({ type: 'joined', joined: this.world + this.joiners.length, expected: this.maxWorld, hostname: hello.hostname, backend: hello.backend, backendDescription: hello.backendDescription });
+      return;
     }
     try {
       this.rendezvous.add(hello, ws);
     } catch (err) {
       return this.refuse(ws, `${(err as SeqtrainError).code}: ${(err as Error).message}`);
     }
+    this.heartbeat.watch(ws);
     this.emit({ type: 'joined', joined: this.rendezvous.size, expected: this.worldSize, hostname: hello.hostname, backend: hello.backend, backendDescription: hello.backendDescription });
     this.log.info({ agent: hello.agentId, localRank: hello.localRank, host: hello.hostname, backend: hello.backend }, 'process joined');
     if (this.rendezvous.size === this.worldSize) this.signalJoined();
+  }
+
+  /** Why a process may not join a running job, or undefined when it may (flow 13). */
+  private admissionProblem(hello: Member<Ws>['hello']): string | undefined {
+    const full = `ERR_PROTOCOL: hello from ${hello.hostname}:${hello.pid} after ranks were assigned; the job is full`;
+    if (!this.elastic && this.maxWorld === this.worldSize) return `${full}.`;
+    if (this.finished) return `ERR_PROTOCOL: hello from ${hello.hostname}:${hello.pid} after the run ended.`;
+    const alive = this.members.filter((m) => !this.lost.has(m.connection)).length;
+    if (alive + this.joiners.length >= this.maxWorld) return `${full} (--max-workers ${this.maxWorld}).`;
+    const until = this.hosts.excludedUntil(hello.hostname);
+    if (until !== undefined) {
+      return `ERR_WORKER_FAILED: host ${hello.hostname} lost ranks ${this.hosts.failureCount(hello.hostname)} times in the last ${this.job.cooloffMs} ms; excluded until ${new Date(until).toISOString()}.`;
+    }
+    return undefined;
   }
 
   private refuse(ws: Ws, reason: string): void {
@@ -257,11 +366,26 @@ export class Coordinator {
     const rank = this.rankOf.get(ws);
     if (rank === undefined) {
       this.rendezvous.remove(ws);
+      this.joiners = this.joiners.filter((j) => j.connection !== ws);
       return;
     }
     const hello = this.members[rank]?.hello;
     this.emit({ type: 'rankClosed', rank, hostname: hello?.hostname ?? '', afterShutdown: this.finished, code, reason });
     if (this.finished) return;
+    const silent = this.terminated.get(ws);
+    if (this.elastic) {
+      if (this.lost.has(ws)) return;
+      const why = silent ?? `connection closed (code ${code}${reason ? `: ${reason}` : ''})`;
+      this.lost.set(ws, why);
+      this.log.warn({ rank, host: hello?.hostname, pid: hello?.pid, why }, 'rank lost');
+      this.emit({ type: 'rankLost', rank, hostname: hello?.hostname ?? '', pid: hello?.pid ?? 0, reason: why, generation: this.generation });
+      this.change.fire(`Rank ${rank} (${hello?.hostname}:${hello?.pid}) lost: ${why}`);
+      return;
+    }
+    if (silent) {
+      this.fail(new SeqtrainError('ERR_WORKER_FAILED', `Rank ${rank} (${hello?.hostname}:${hello?.pid}, agent ${hello?.agentId}) was ${silent}; it is hung or cut off. See its log.`, { rank }));
+      return;
+    }
     this.fail(
       new SeqtrainError(
         'ERR_WORKER_FAILED',
@@ -274,6 +398,7 @@ export class Coordinator {
   private fail(err: Error): void {
     if (this.finished) return;
     this.finished = true;
+    this.stalls.clear();
     this.collector.fail(err);
     this.failWith(err);
     const e = err as SeqtrainError;
@@ -290,9 +415,36 @@ export class Coordinator {
     for (const m of this.members) this.send(m.rank, msg);
   }
 
-  /** Races a step of the run against the first failure. */
+  /** Races a step of the run against the first failure and (elastic) the next membership change. */
   private guard<T>(p: Promise<T>): Promise<T> {
-    return Promise.race([p, this.failure]);
+    return Promise.race([p, this.failure, this.change.promise]);
+  }
+
+  private onStall(stall: Stall, abort: boolean): void {
+    const missing = stall.missing.map((r) => `${r} (${this.members[r]?.hello.hostname}:${this.members[r]?.hello.pid})`).join(', ');
+    const what = `collective "${stall.name}" of step ${stall.step}: ranks ${stall.entered.join(', ')} entered it ${stall.waitedMs} ms ago, ranks ${missing} have not`;
+    this.emit({ type: 'stall', step: stall.step, name: stall.name, missing: stall.missing, waitedMs: stall.waitedMs, aborted: abort });
+    if (!abort) {
+      this.log.warn({ step: stall.step, name: stall.name, missing: stall.missing, waitedMs: stall.waitedMs }, `stall: ${what}`);
+      return;
+    }
+    if (this.elastic && this.world - stall.missing.length >= this.minWorld) {
+      // Elastic: the missing ranks are dropped like dead ones, and the others go on without them.
+      for (const r of stall.missing) {
+        const m = this.members[r];
+        if (m) this.markLost(m, `missing from ${stall.name} of step ${stall.step} for ${stall.waitedMs} ms (--stall-abort-ms ${this.job.stallAbortMs})`);
+      }
+      this.change.fire(`Stalled ${what}`);
+      return;
+    }
+    this.fail(
+      new SeqtrainError('ERR_STALLED', `Stalled ${what} (--stall-abort-ms ${this.job.stallAbortMs}). Look at the missing ranks' logs: a hung data read, a deadlock, or a rank far slower than the others.`, {
+        rank: stall.missing[0],
+        missing: stall.missing,
+        step: stall.step,
+        collective: stall.name,
+      })
+    );
   }
 
   private async run(): Promise<RunSummary> {
@@ -300,7 +452,9 @@ export class Coordinator {
     const job = this.job;
     const trainRows = this.manifest.splits.train.rows;
     const stepsPerEpoch = Math.ceil(trainRows / job.globalBatch);
-    const startStep = this.resumeStep();
+    const resumePoint = job.resume ? readResumePoint(job.resume, stepsPerEpoch) : null;
+    this.resumeDir = resumePoint?.dir ?? null;
+    const startStep = resumePoint?.step ?? 0;
     const totalSteps = job.steps ?? (job.epochs !== undefined ? job.epochs * stepsPerEpoch : DEFAULTS.STEPS);
     const tracker = new RunTracker();
     // What the summary reports; a failed run's summary keeps the last good validation and checkpoint.
@@ -320,6 +474,8 @@ export class Coordinator {
         checkpoint,
         parameterCount,
         dataDir: this.dataDir,
+        finalWorldSize: this.world,
+        membershipChanges: this.membershipChanges,
       });
     this.runDir.writeJob(job);
     try {
@@ -328,7 +484,7 @@ export class Coordinator {
       }
       // Guard inside the timeout: an abort settles the race at once, which clears the timer (a pending
       // rendezvous timer kept an aborted `seqtrain local` alive for the whole timeout).
-      await withTimeout(this.guard(this.everyoneJoined), rendezvousTimeoutMs(), () =>
+      await withTimeout(Promise.race([this.everyoneJoined, this.failure]), rendezvousTimeoutMs(), () =>
         new SeqtrainError('ERR_RENDEZVOUS_TIMEOUT', `Only ${this.rendezvous.size} of ${this.worldSize} training processes joined ${this.address} within ${rendezvousTimeoutMs()} ms. Start the missing workers (seqtrain worker --coordinator ${this.address}) or lower --workers.`)
       );
       this.members = this.rendezvous.assign();
@@ -338,11 +494,12 @@ export class Coordinator {
       const agents = [...new Set(this.members.map((m) => m.hello.agentId))];
       const nodes = this.members.map((m) => agents.indexOf(m.hello.agentId));
       const run = this.runSpec();
-      const ready = this.collector.expect<MessageOf<WorkerMessage, 'ready'>>('ready', 0);
+      const ready = this.collector.expect<Ready>('ready', this.generation);
       for (const m of this.members) {
-        this.send(m.rank, { type: 'welcome', protocolVersion: PROTOCOL_VERSION, rank: m.rank, worldSize: this.worldSize, peers, nodes, run, startStep });
+        this.send(m.rank, { type: 'welcome', generation: this.generation, protocolVersion: PROTOCOL_VERSION, rank: m.rank, worldSize: this.worldSize, peers, nodes, run, startStep });
       }
-      const readies = await this.guard(ready);
+      // A rank lost before the first ring is formed ends the run even when elastic: nothing is committed yet.
+      const readies = await Promise.race([ready, this.failure, this.change.promise.catch((err: Error) => Promise.reject(new SeqtrainError('ERR_WORKER_FAILED', `${err.message} (before the first ring was formed)`)))]);
       parameterCount = readies[0]?.parameterCount ?? 0;
       const odd = readies.findIndex((r) => r.parameterCount !== parameterCount);
       if (odd >= 0) {
@@ -350,28 +507,47 @@ export class Coordinator {
       }
       this.emit({ type: 'started', worldSize: this.worldSize, startStep, totalSteps, stepsPerEpoch, backend: this.members[0]?.hello.backend ?? 'unknown', parameterCount });
 
-      for (let step = startStep; step < totalSteps; step++) {
-        const epoch = Math.floor(step / stepsPerEpoch);
-        const stepInEpoch = step % stepsPerEpoch;
-        const globalCount = Math.min(job.globalBatch, trainRows - stepInEpoch * job.globalBatch);
-        const t0 = performance.now();
-        const replies = this.collector.expect<StepDone>('stepDone', step);
-        this.broadcast({ type: 'step', step, epoch, stepInEpoch, globalCount });
-        const done = await this.guard(replies);
-        const metrics = aggregateStep(done, step, epoch, (performance.now() - t0) / 1000);
-        tracker.add(metrics);
-        this.runDir.appendMetrics(metrics);
-        this.emit({ type: 'step', metrics, totalSteps, ranks: this.rankStats(done) });
-        const completed = step + 1;
-        const last = completed === totalSteps;
-        if (last || (job.validateEvery !== undefined && completed % job.validateEvery === 0)) {
-          validation = await this.validate(completed);
-        }
-        if (last || completed % job.checkpointEvery === 0) {
-          checkpoint = await this.checkpoint(completed, epoch, stepInEpoch + 1);
+      let step = startStep;
+      // Steps completed at the last commit point every rank has reached (the rollback point).
+      let lastCommit = startStep;
+      // Steps completed whose validation/checkpoint are still to do (a re-formation may interrupt them).
+      let pendingAfter: number | null = null;
+      for (;;) {
+        try {
+          if (pendingAfter !== null) {
+            const result = await this.afterStep(pendingAfter, totalSteps, stepsPerEpoch);
+            validation = result.validation ?? validation;
+            checkpoint = result.checkpoint ?? checkpoint;
+            pendingAfter = null;
+          }
+          if (step >= totalSteps) break;
+          if (this.joiners.length > 0 && step === lastCommit) await this.reform(`${this.joiners.length} process(es) joining`, step, lastCommit);
+          const epoch = Math.floor(step / stepsPerEpoch);
+          const stepInEpoch = step % stepsPerEpoch;
+          const globalCount = Math.min(job.globalBatch, trainRows - stepInEpoch * job.globalBatch);
+          const t0 = performance.now();
+          const replies = this.collector.expect<StepDone>('stepDone', step);
+          this.broadcast({ type: 'step', generation: this.generation, step, epoch, stepInEpoch, globalCount });
+          const done = await this.guard(replies);
+          this.stalls.clear();
+          const metrics = aggregateStep(done, step, epoch, (performance.now() - t0) / 1000);
+          tracker.add(metrics);
+          this.runDir.appendMetrics(metrics);
+          this.emit({ type: 'step', metrics, totalSteps, ranks: this.rankStats(done) });
+          step += 1;
+          if (step % job.commitEvery === 0) lastCommit = step;
+          pendingAfter = step;
+        } catch (err) {
+          if (!isSeqtrainError(err, 'ERR_MEMBERSHIP_CHANGED')) throw err;
+          await this.reform(err.message, step, lastCommit);
+          // Steps after the commit are re-done; their validation/checkpoint come again with them.
+          if (pendingAfter !== null && pendingAfter > lastCommit) pendingAfter = null;
+          tracker.rollback(lastCommit);
+          step = lastCommit;
         }
       }
       this.finished = true;
+      this.stalls.clear();
       this.broadcast({ type: 'shutdown', reason: 'completed', failed: false });
       const summary = summarize();
       this.runDir.writeSummary(summary);
@@ -383,7 +559,112 @@ export class Coordinator {
       const summary = summarize();
       this.runDir.writeSummary({ ...summary, status: 'failed', error: { code: e.code ?? 'ERR_WORKER_FAILED', message: e.message } });
       throw err;
+    } finally {
+      this.heartbeat.stop();
     }
+  }
+
+  /** Validation and checkpoint after `completed` steps, when due. */
+  private async afterStep(completed: number, totalSteps: number, stepsPerEpoch: number): Promise<{ validation?: ValidationResult; checkpoint?: string }> {
+    const last = completed === totalSteps;
+    const out: { validation?: ValidationResult; checkpoint?: string } = {};
+    if (last || (this.job.validateEvery !== undefined && completed % this.job.validateEvery === 0)) {
+      out.validation = await this.validate(completed);
+    }
+    if (last || completed % this.job.checkpointEvery === 0) {
+      const epoch = Math.floor((completed - 1) / stepsPerEpoch);
+      out.checkpoint = await this.checkpoint(completed, epoch, ((completed - 1) % stepsPerEpoch) + 1);
+    }
+    return out;
+  }
+
+  /**
+   * Flow 12: drops the lost ranks, re-forms the ring of the survivors and rolls them back to
+   * `rollbackStep`. Repeats while ranks keep failing during the re-formation; throws when fewer than
+   * minWorkers remain.
+   */
+  private async reform(reason: string, atStep: number, rollbackStep: number): Promise<void> {
+    const t0 = performance.now();
+    this.stalls.clear();
+    const lostRecords: MembershipChange['lost'] = [];
+    const joined: MembershipChange['joined'] = [];
+    for (;;) {
+      for (const m of this.members) {
+        const why = this.lost.get(m.connection);
+        if (why !== undefined && !lostRecords.some((l) => l.pid === m.hello.pid && l.hostname === m.hello.hostname)) {
+          lostRecords.push({ rank: m.rank, hostname: m.hello.hostname, pid: m.hello.pid, reason: why });
+          this.hosts.recordFailure(m.hello.hostname);
+        }
+      }
+      const survivors = this.members.filter((m) => !this.lost.has(m.connection));
+      if (survivors.length < this.minWorld) {
+        throw new SeqtrainError(
+          'ERR_WORKER_FAILED',
+          `Only ${survivors.length} rank(s) left, below --min-workers ${this.minWorld}: ${lostRecords.map((l) => `rank ${l.rank} (${l.hostname}:${l.pid}) ${l.reason}`).join('; ')}. Restart the run from its last checkpoint with --resume.`,
+          { rank: lostRecords[0]?.rank }
+        );
+      }
+      this.generation += 1;
+      this.change = changeSignal();
+      this.collector.fail(new SeqtrainError('ERR_MEMBERSHIP_CHANGED', reason));
+      this.collector = new ReplyCollector(this.members.length);
+      const rejoinWait = this.collector.expect<Rejoin>('rejoin', this.generation, survivors.map((m) => m.rank));
+      for (const m of survivors) this.send(m.rank, { type: 'reform', generation: this.generation, reason });
+      let rejoins: Rejoin[];
+      try {
+        rejoins = await withTimeout(this.guard(rejoinWait), this.job.deadAfterMs, () => new SeqtrainError('ERR_COLLECTIVE_TIMEOUT', 'no rejoin'));
+      } catch (err) {
+        if (isSeqtrainError(err, 'ERR_MEMBERSHIP_CHANGED')) continue;
+        if (!isSeqtrainError(err, 'ERR_COLLECTIVE_TIMEOUT')) throw err;
+        // Survivors that did not answer within deadAfterMs are dropped as well.
+        for (const m of survivors) if (!this.collector.hasReply('rejoin', this.generation, m.rank)) this.markLost(m, `did not answer reform within ${this.job.deadAfterMs} ms`);
+        continue;
+      }
+      const next: Member<Ws>[] = survivors.map((m, rank) => {
+        const r = rejoins[m.rank] as Rejoin;
+        if (!r.commits.includes(rollbackStep)) {
+          throw new SeqtrainError('ERR_CHECKPOINT_INVALID', `Rank ${m.rank} holds commits [${r.commits.join(', ')}], not step ${rollbackStep} every rank completed; the ranks disagree on commitEvery.`, { rank: m.rank });
+        }
+        return { hello: { ...m.hello, ringAddress: r.ringAddress }, connection: m.connection, rank };
+      });
+      // Joiners take the ranks after the survivors and get rank 0's weights by the same broadcast.
+      const joining = this.joiners.splice(0).filter((j) => j.connection.readyState === j.connection.OPEN);
+      for (const j of joining) next.push({ hello: j.hello, connection: j.connection, rank: next.length });
+      for (const j of joining) joined.push({ hostname: j.hello.hostname, pid: j.hello.pid });
+      for (const m of this.members) this.rankOf.delete(m.connection);
+      this.members = next;
+      for (const m of next) this.rankOf.set(m.connection, m.rank);
+      this.world = next.length;
+      this.collector = new ReplyCollector(this.world);
+      const ready = this.collector.expect<Ready>('ready', this.generation);
+      const peers = next.map((m) => m.hello.ringAddress);
+      const run = { ...this.runSpec(), resumeFrom: null };
+      for (const m of next) {
+        if (joining.some((j) => j.connection === m.connection)) {
+          this.send(m.rank, { type: 'welcome', generation: this.generation, protocolVersion: PROTOCOL_VERSION, rank: m.rank, worldSize: this.world, peers, run, startStep: rollbackStep });
+        } else {
+          this.send(m.rank, { type: 'membership', generation: this.generation, rank: m.rank, worldSize: this.world, peers, rollbackStep });
+        }
+      }
+      try {
+        await this.guard(ready);
+      } catch (err) {
+        if (isSeqtrainError(err, 'ERR_MEMBERSHIP_CHANGED')) continue;
+        throw err;
+      }
+      break;
+    }
+    const change: MembershipChange = { generation: this.generation, lost: lostRecords, joined, atStep, rollbackStep, worldSize: this.world, recoverySeconds: (performance.now() - t0) / 1000 };
+    this.membershipChanges.push(change);
+    this.log.warn(change, 'ring re-formed');
+    this.emit({ type: 'membership', ...change, ranks: this.members.map(({ rank, hello: h }) => ({ rank, agentId: h.agentId, localRank: h.localRank, hostname: h.hostname, pid: h.pid, backend: h.backend, ringAddress: h.ringAddress })) });
+  }
+
+  private markLost(m: Member<Ws>, why: string): void {
+    if (this.lost.has(m.connection)) return;
+    this.lost.set(m.connection, why);
+    this.emit({ type: 'rankLost', rank: m.rank, hostname: m.hello.hostname, pid: m.hello.pid, reason: why, generation: this.generation });
+    m.connection.terminate();
   }
 
   private rankStats(replies: StepDone[]): RankStepStats[] {
@@ -396,20 +677,6 @@ export class Coordinator {
       commSeconds: r.commSeconds,
       dataSeconds: r.dataSeconds,
     }));
-  }
-
-  private resumeStep(): number {
-    if (!this.job.resume) return 0;
-    const file = join(resolve(this.job.resume), 'trainer-state.json');
-    try {
-      const state = JSON.parse(readFileSync(file, 'utf8')) as { step?: unknown };
-      if (typeof state.step !== 'number' || !Number.isInteger(state.step) || state.step < 0) {
-        throw new Error('field "step" is not a non-negative integer');
-      }
-      return state.step;
-    } catch (err) {
-      throw new SeqtrainError('ERR_CHECKPOINT_INVALID', `Cannot resume from ${file}: ${(err as Error).message}. Point --resume at a checkpoint directory (runs/<run>/checkpoints/step-NNNNNNN).`, { file });
-    }
   }
 
   private runSpec(): RunSpec {
@@ -429,16 +696,17 @@ export class Coordinator {
       lrScaling: job.lrScaling,
       warmupSteps: job.warmupSteps,
       backend: job.backend,
-      resumeFrom: job.resume ? resolve(job.resume) : null,
+      resumeFrom: this.resumeDir,
       collectiveTimeoutMs: readEnv().SEQTRAIN_COLLECTIVE_TIMEOUT_MS ?? DEFAULTS.COLLECTIVE_TIMEOUT_MS,
+      commitEvery: job.commitEvery,
     };
   }
 
   private async validate(step: number): Promise<ValidationResult> {
     const maxSamples = Math.min(this.job.validationMaxSamples, this.manifest.splits.validation.rows);
-    const batchSize = Math.max(32, Math.ceil(this.job.globalBatch / this.worldSize));
+    const batchSize = Math.max(32, Math.ceil(this.job.globalBatch / this.world));
     const replies = this.collector.expect<EvalDone>('evalDone', step);
-    this.broadcast({ type: 'evaluate', step, maxSamples, batchSize });
+    this.broadcast({ type: 'evaluate', generation: this.generation, step, maxSamples, batchSize });
     const all = await this.guard(replies);
     const samples = all.reduce((s, r) => s + r.count, 0);
     const loss = all.reduce((s, r) => s + r.lossSum, 0) / samples;
@@ -458,6 +726,7 @@ export class Coordinator {
     const reply = this.collector.expect<CheckpointDone>('checkpointDone', stepsCompleted, [0]);
     this.send(0, {
       type: 'checkpoint',
+      generation: this.generation,
       step: stepsCompleted,
       dir,
       epoch: atEpochEnd ? epoch + 1 : epoch,
@@ -470,120 +739,6 @@ export class Coordinator {
   }
 }
 
-interface ValidationResult {
-  loss: number;
-  samples: number;
-  /** Share of validation samples classified right; null for a text dataset. */
-  accuracy: number | null;
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  return data;
-}
-
 function rendezvousTimeoutMs(): number {
   return readEnv().SEQTRAIN_RENDEZVOUS_TIMEOUT_MS ?? DEFAULTS.RENDEZVOUS_TIMEOUT_MS;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, makeError: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rej) => {
-    timer = setTimeout(() => rej(makeError()), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-function aggregateStep(replies: StepDone[], step: number, epoch: number, stepSeconds: number): StepMetrics {
-  let samples = 0;
-  let lossSum = 0;
-  let comm = 0;
-  let exposed = 0;
-  let compute = 0;
-  let data = 0;
-  for (const r of replies) {
-    if (r.count > 0) lossSum += r.loss * r.count;
-    samples += r.count;
-    comm += r.commSeconds;
-    exposed += r.commExposedSeconds ?? r.commSeconds;
-    compute += r.computeSeconds;
-    data += r.dataSeconds;
-  }
-  const n = replies.length;
-  return {
-    step,
-    epoch,
-    loss: lossSum / samples,
-    samples,
-    samplesPerSecond: samples / stepSeconds,
-    stepSeconds,
-    commSeconds: comm / n,
-    commExposedSeconds: exposed / n,
-    commHiddenFraction: comm > 0 ? Math.max(0, 1 - exposed / comm) : 0,
-    computeSeconds: compute / n,
-    dataSeconds: data / n,
-  };
-}
-
-/** Accumulates what summary.json reports about the steps. */
-class RunTracker {
-  private readonly losses: number[] = [];
-  private samples = 0;
-  private seconds = 0;
-  private comm = 0;
-  private lastEpoch = 0;
-
-  add(m: StepMetrics): void {
-    this.losses.push(m.loss);
-    this.samples += m.samples;
-    this.seconds += m.stepSeconds;
-    this.comm += m.commSeconds;
-    this.lastEpoch = m.epoch;
-  }
-
-  summary(o: {
-    backends: string[];
-    job: Job;
-    worldSize: number;
-    startStep: number;
-    totalSteps: number;
-    stepsPerEpoch: number;
-    wallSeconds: number;
-    validation: ValidationResult | null;
-    checkpoint: string | null;
-    parameterCount: number;
-    dataDir: string;
-  }): RunSummary {
-    const tail = this.losses.slice(-FINAL_LOSS_WINDOW_STEPS);
-    return {
-      backend: o.backends[0] ?? 'unknown',
-      backends: o.backends,
-      worldSize: o.worldSize,
-      workers: o.job.workers,
-      devicesPerWorker: o.job.devicesPerWorker,
-      globalBatch: o.job.globalBatch,
-      steps: this.losses.length,
-      finalStep: o.startStep + this.losses.length,
-      startStep: o.startStep,
-      epochs: this.losses.length ? this.lastEpoch + 1 : 0,
-      wallSeconds: o.wallSeconds,
-      samplesPerSecond: this.seconds > 0 ? this.samples / this.seconds : 0,
-      initialLoss: this.losses[0] ?? Number.NaN,
-      finalLoss: tail.length ? tail.reduce((a, b) => a + b, 0) / tail.length : Number.NaN,
-      validationLoss: o.validation?.loss ?? null,
-      validationBitsPerToken: o.validation ? o.validation.loss / Math.LN2 : null,
-      validationSamples: o.validation?.samples ?? 0,
-      validationAccuracy: o.validation?.accuracy ?? null,
-      checkpoint: o.checkpoint,
-      parameterCount: o.parameterCount,
-      seed: o.job.seed,
-      optimizer: o.job.optimizer,
-      learningRate: o.job.learningRate,
-      dataDir: o.dataDir,
-      resumedFrom: o.job.resume ? resolve(o.job.resume) : null,
-      commFraction: this.seconds > 0 ? this.comm / this.seconds : 0,
-      status: 'completed',
-    };
-  }
 }

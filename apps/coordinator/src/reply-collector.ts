@@ -54,6 +54,17 @@ export class ReplyCollector {
     }
   }
 
+  /** Whether a reply of `rank` is pending (the coordinator sent it a command and waits for its answer). */
+  awaits(rank: number): boolean {
+    for (const entry of this.pending.values()) if (entry.from.has(rank) && entry.replies[rank] === undefined) return true;
+    return false;
+  }
+
+  /** Whether `rank` has replied to a pending (type, step). */
+  hasReply(type: string, step: number, rank: number): boolean {
+    return this.pending.get(`${type}:${step}`)?.replies[rank] !== undefined;
+  }
+
   fail(err: Error): void {
     this.failure ??= err;
     for (const entry of this.pending.values()) entry.reject(err);

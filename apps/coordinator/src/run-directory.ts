@@ -34,6 +34,24 @@ export interface StepMetrics {
   dataSeconds: number;
 }
 
+/** One re-formation of the ring in an elastic run (summary.json `membershipChanges`). */
+export interface MembershipChange {
+  /** The generation the change started. */
+  generation: number;
+  /** Ranks of the previous generation that were dropped, and why (socket closed, silent, no rejoin). */
+  lost: { rank: number; hostname: string; pid: number; reason: string }[];
+  /** Processes that joined with this change (new or restarted workers, up to maxWorkers). */
+  joined: { hostname: string; pid: number }[];
+  /** The step that was in flight (or about to start) when the loss was seen. */
+  atStep: number;
+  /** Steps completed at the commit the survivors rolled back to; steps from here on were re-done. */
+  rollbackStep: number;
+  /** Ranks in the new ring. */
+  worldSize: number;
+  /** From the loss being seen to every rank of the new ring being ready (s). */
+  recoverySeconds: number;
+}
+
 export interface RunSummary {
   /** Backend each rank selected, index = rank (usually all equal). */
   backend: string;
@@ -70,6 +88,10 @@ export interface RunSummary {
   resumedFrom: string | null;
   /** Mean share of step time inside the all-reduce. */
   commFraction: number;
+  /** Ranks at the end (below worldSize after an elastic run lost some). */
+  finalWorldSize: number;
+  /** Every re-formation of the ring, in order (empty when no rank was lost). */
+  membershipChanges: MembershipChange[];
   status: 'completed' | 'failed';
   error?: { code: string; message: string };
 }

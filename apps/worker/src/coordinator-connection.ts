@@ -5,7 +5,7 @@
  */
 import WebSocket from 'ws';
 import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
-import { decodeCoordinatorMessage, encodeMessage, type CoordinatorMessage, type WorkerMessage } from '@seqtrain/protocol';
+import { decodeCoordinatorMessage, encodeMessage, type CoordinatorMessage, type WorkerMessageInput } from '@seqtrain/protocol';
 
 const FIRST_RETRY_MS = 200;
 const MAX_RETRY_MS = 5_000;
@@ -15,6 +15,11 @@ export class CoordinatorConnection {
   private readonly queue: CoordinatorMessage[] = [];
   private waiter: { resolve: (m: CoordinatorMessage) => void; reject: (e: Error) => void } | undefined;
   private closedWith: Error | undefined;
+  /**
+   * Called with every message as it arrives, before it is queued: the training process uses it to abort a
+   * collective in flight when `reform` or `shutdown` comes while it is inside a step.
+   */
+  onArrival: ((message: CoordinatorMessage) => void) | undefined;
 
   /** Listeners go on before the socket opens: ws can emit a frame that arrived with the upgrade response synchronously after 'open'. */
   private constructor(private readonly ws: WebSocket, readonly address: string) {
@@ -70,7 +75,7 @@ export class CoordinatorConnection {
     }
   }
 
-  send(message: WorkerMessage): void {
+  send(message: WorkerMessageInput): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeMessage(message));
   }
 
@@ -95,6 +100,7 @@ export class CoordinatorConnection {
   }
 
   private push(message: CoordinatorMessage): void {
+    this.onArrival?.(message);
     const w = this.waiter;
     if (w) {
       this.waiter = undefined;

@@ -27,7 +27,7 @@ try {
     logger,
   });
 } catch (err) {
-  logger.error({ code: (err as SeqtrainError).code, err: (err as Error).message }, 'training process could not start');
+  logger.error({ code: (err as SeqtrainError).code, err: (err as Error).message }, 'training process failed');
   process.exitCode = 1;
 }
 // tfjs and open handles must not keep a finished process alive.

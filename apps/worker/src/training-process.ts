@@ -1,19 +1,28 @@
 /**
  * One training process (one rank): selects the backend, opens its ring listener, joins the coordinator,
  * and then obeys it step by step (see the numbered flow in apps/coordinator/src/coordinator.ts).
- * Any error is reported to the coordinator as `failed` (code, message, rank) before the process exits 1.
+ *
+ * Failure handling:
+ *  - A collective that fails (a peer closed, a timeout) is reported as `ringBroken`; the process keeps its
+ *    model and commits and waits for the coordinator: `reform` + `membership` re-form the ring and roll
+ *    back to a commit (elastic jobs), `shutdown` ends it (other jobs).
+ *  - A lost coordinator connection is retried with backoff for SEQTRAIN_COORDINATOR_RETRY_MS; a
+ *    coordinator that comes back (restarted with --resume) gets a fresh `hello`, and the process starts
+ *    over from its `welcome`. Past the budget the process exits with ERR_COORDINATOR_UNREACHABLE naming
+ *    the address.
+ *  - Any other error is reported to the coordinator as `failed` (code, message, rank) before the process exits 1.
  */
 import { hostname } from 'node:os';
 import { DEFAULTS, SeqtrainError, createLogger, readEnv, type Logger } from '@seqtrain/common';
 import { selectBackend, type BackendChoice, type SelectedBackend } from '@seqtrain/backend';
-import { Collective, WebSocketRingListener } from '@seqtrain/collective';
-import { DistributedSampler } from '@seqtrain/data';
+import { WebSocketRingListener } from '@seqtrain/collective';
 import { buildModel, resolveModelConfig } from '@seqtrain/models';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { DataParallelTrainer, createOptimizer, loadCheckpoint, saveCheckpoint, type TrainerState } from '@seqtrain/trainer';
+import { CommitStore, createOptimizer, loadCheckpoint, saveCheckpoint, type TrainerState } from '@seqtrain/trainer';
 import { PROTOCOL_VERSION, type CoordinatorMessage, type MessageOf } from '@seqtrain/protocol';
-import { openBatchSource, type BatchSource } from './batch-source.js';
+import { openBatchSource } from './batch-source.js';
 import { CoordinatorConnection } from './coordinator-connection.js';
+import { RING_FAILURE_CODES, formRing, type RingPlace, type Session } from './ring-session.js';
+import { collectiveDelay, sampleLog } from './test-hooks.js';
 
 export interface TrainingProcessOptions {
   /** ws:// address of the coordinator. */
@@ -27,31 +36,41 @@ export interface TrainingProcessOptions {
 }
 
 type Welcome = MessageOf<CoordinatorMessage, 'welcome'>;
+type Membership = MessageOf<CoordinatorMessage, 'membership'>;
 
-interface Session {
-  rank: number;
-  worldSize: number;
-  welcome: Welcome;
-  train: BatchSource;
-  validation: BatchSource | undefined;
-  sampler: DistributedSampler;
-  model: LayersModel;
-  trainer: DataParallelTrainer;
-  collective: Collective;
-  state: Omit<TrainerState, 'step' | 'epoch' | 'stepInEpoch'>;
-}
+/** How one conversation with the coordinator ended. */
+type Outcome = { exitCode: number } | { lost: SeqtrainError };
 
 /** Resolves with the exit code the process should use. */
 export async function runTrainingProcess(options: TrainingProcessOptions): Promise<number> {
-  let log = options.logger ?? createLogger({ role: 'trainer', agent: options.agentId, localRank: options.localRank });
+  const log = options.logger ?? createLogger({ role: 'trainer', agent: options.agentId, localRank: options.localRank });
   const env = readEnv();
   const backend: SelectedBackend = await selectBackend(options.backend);
   log.info({ backend: backend.name }, backend.description);
-  const listener = await WebSocketRingListener.listen({ host: options.ringHost, port: 0 });
-  const connection = await CoordinatorConnection.connect(
-    options.coordinator,
-    env.SEQTRAIN_RENDEZVOUS_TIMEOUT_MS ?? DEFAULTS.RENDEZVOUS_TIMEOUT_MS
-  );
+  let connectTimeoutMs = env.SEQTRAIN_RENDEZVOUS_TIMEOUT_MS ?? DEFAULTS.RENDEZVOUS_TIMEOUT_MS;
+  for (let attempt = 0; ; attempt++) {
+    let connection: CoordinatorConnection;
+    try {
+      connection = await CoordinatorConnection.connect(options.coordinator, connectTimeoutMs);
+    } catch (err) {
+      if (attempt === 0) throw err;
+      throw new SeqtrainError(
+        'ERR_COORDINATOR_UNREACHABLE',
+        `Lost the coordinator at ${options.coordinator} and could not reach it again within ${connectTimeoutMs} ms (${(err as Error).message}). Restart it (seqtrain coordinator --resume RUN_DIR ...) or raise SEQTRAIN_COORDINATOR_RETRY_MS.`,
+        { address: options.coordinator }
+      );
+    }
+    const outcome = await converse(connection, options, backend, log);
+    if ('exitCode' in outcome) return outcome.exitCode;
+    connectTimeoutMs = env.SEQTRAIN_COORDINATOR_RETRY_MS ?? DEFAULTS.COORDINATOR_RETRY_MS;
+    log.warn({ err: outcome.lost.message, retryMs: connectTimeoutMs }, 'lost the coordinator; retrying with backoff');
+  }
+}
+
+/** One conversation: hello, welcome, steps... until shutdown, an error, or the coordinator is lost. */
+async function converse(connection: CoordinatorConnection, options: TrainingProcessOptions, backend: SelectedBackend, baseLog: Logger): Promise<Outcome> {
+  let log = baseLog;
+  let listener = await WebSocketRingListener.listen({ host: options.ringHost, port: 0 });
   connection.send({
     type: 'hello',
     protocolVersion: PROTOCOL_VERSION,
@@ -63,22 +82,65 @@ export async function runTrainingProcess(options: TrainingProcessOptions): Promi
     backend: backend.name,
     backendDescription: backend.description,
   });
-
+  const delay = collectiveDelay();
   let session: Session | undefined;
+  /** A `reform` has arrived and not been handled yet: whatever the ring was doing is moot. */
+  let superseded = false;
+  const ringFailure = (err: unknown): err is SeqtrainError => err instanceof SeqtrainError && (superseded || RING_FAILURE_CODES.has(err.code));
+  // A collective blocked on a dead peer would wait out its timeout; reform/shutdown end it at once.
+  connection.onArrival = (msg) => {
+    if (msg.type === 'reform') superseded = true;
+    if ((msg.type === 'reform' || msg.type === 'shutdown') && session) {
+      void session.collective.close().catch(() => {});
+      // Also ends a ring formation in progress (a dial to a peer that died during the re-formation).
+      void session.listener.close().catch(() => {});
+    }
+  };
+  const beforeCollective = async (name: string, step: number): Promise<void> => {
+    if (!session) return;
+    const { generation, rank } = session.place;
+    if (delay && delay.rank === rank && delay.step === step && generation === 0) {
+      log.warn({ step, ms: delay.ms }, 'test hook: delaying the collective (SEQTRAIN_TEST_DELAY_COLLECTIVE)');
+      await new Promise((r) => setTimeout(r, delay.ms));
+    }
+    connection.send({ type: 'collectiveEnter', generation, rank, step, name });
+  };
   try {
     for (;;) {
-      const msg = await connection.next();
+      let msg: CoordinatorMessage;
+      try {
+        msg = await connection.next();
+      } catch (err) {
+        if (err instanceof SeqtrainError && err.code === 'ERR_PEER_CLOSED') return { lost: err };
+        throw err;
+      }
+      if (session && msg.type !== 'welcome' && msg.type !== 'shutdown' && msg.type !== 'reform' && msg.generation !== session.place.generation) {
+        log.debug({ type: msg.type, generation: msg.generation, current: session.place.generation }, 'dropped a message of another generation');
+        continue;
+      }
       switch (msg.type) {
         case 'welcome':
-          log = log.child({ rank: msg.rank });
-          session = await startSession(msg, listener, log);
-          connection.send({ type: 'ready', rank: session.rank, parameterCount: session.model.countParams() });
+          log = baseLog.child({ rank: msg.rank });
+          session = await startSession(msg, listener, beforeCollective, log);
+          connection.send({ type: 'ready', generation: msg.generation, rank: msg.rank, parameterCount: session.model.countParams() });
           break;
         case 'step': {
-          const done = await runStep(need(session, msg.type), msg);
+          const s = need(session, msg.type);
+          let done;
+          try {
+            done = await runStep(s, msg);
+          } catch (err) {
+            if (!ringFailure(err)) throw err;
+            log.warn({ step: msg.step, code: err.code, err: err.message }, 'collective failed; waiting for the coordinator to re-form the ring');
+            connection.send({ type: 'ringBroken', generation: s.place.generation, rank: s.place.rank, step: msg.step, error: err.toJSON() });
+            break;
+          }
           connection.send(done);
+          const completed = msg.step + 1;
+          const t0 = performance.now();
+          if (completed % s.run.commitEvery === 0) await s.commits.commit(s.trainer, completed);
           // `log` is the rank's child logger (bound at welcome), so every step line carries rank and step.
-          log.debug({ step: msg.step, loss: done.loss, count: done.count, computeSeconds: done.computeSeconds, commSeconds: done.commSeconds, dataSeconds: done.dataSeconds }, 'step done');
+          log.debug({ step: msg.step, loss: done.loss, count: done.count, computeSeconds: done.computeSeconds, commSeconds: done.commSeconds, dataSeconds: done.dataSeconds, commitSeconds: (performance.now() - t0) / 1000 }, 'step done');
           break;
         }
         case 'evaluate':
@@ -87,17 +149,43 @@ export async function runTrainingProcess(options: TrainingProcessOptions): Promi
         case 'checkpoint':
           connection.send(await writeCheckpoint(need(session, msg.type), msg));
           break;
+        case 'reform': {
+          const s = need(session, msg.type);
+          superseded = false;
+          log.warn({ generation: msg.generation, reason: msg.reason }, 'the coordinator re-forms the ring');
+          await s.collective.close().catch(() => {});
+          listener = await WebSocketRingListener.listen({ host: options.ringHost, port: 0 });
+          s.listener = listener;
+          connection.send({ type: 'rejoin', generation: msg.generation, rank: s.place.rank, ringAddress: listener.address, commits: s.commits.steps() });
+          s.place = { ...s.place, generation: msg.generation };
+          break;
+        }
+        case 'membership': {
+          const s = need(session, msg.type);
+          log = baseLog.child({ rank: msg.rank });
+          try {
+            await rejoinRing(s, msg, beforeCollective, log);
+          } catch (err) {
+            if (!ringFailure(err)) throw err;
+            log.warn({ generation: msg.generation, code: err.code, err: err.message }, 'the re-formed ring broke while forming; waiting for the coordinator');
+            connection.send({ type: 'ringBroken', generation: msg.generation, rank: msg.rank, step: msg.rollbackStep, error: err.toJSON() });
+            break;
+          }
+          connection.send({ type: 'ready', generation: msg.generation, rank: msg.rank, parameterCount: s.model.countParams() });
+          break;
+        }
         case 'shutdown':
           if (msg.failed) log.error({ reason: msg.reason }, 'run aborted by the coordinator');
-          return msg.failed ? 1 : 0;
+          return { exitCode: msg.failed ? 1 : 0 };
       }
     }
   } catch (err) {
     const e = err instanceof SeqtrainError ? err : new SeqtrainError('ERR_WORKER_FAILED', (err as Error).stack ?? String(err));
     log.error({ code: e.code, err: e.message }, 'training process failed');
-    connection.send({ type: 'failed', rank: session?.rank ?? null, error: e.toJSON() });
-    return 1;
+    connection.send({ type: 'failed', rank: session?.place.rank ?? null, error: e.toJSON() });
+    return { exitCode: 1 };
   } finally {
+    connection.onArrival = undefined;
     await connection.end();
     await session?.collective.close().catch(() => {});
     await listener.close().catch(() => {});
@@ -111,47 +199,32 @@ function need(session: Session | undefined, what: string): Session {
   return session;
 }
 
-async function startSession(welcome: Welcome, listener: WebSocketRingListener, log: Logger): Promise<Session> {
+type BeforeCollective = (name: string, step: number) => Promise<void>;
+
+async function startSession(welcome: Welcome, listener: WebSocketRingListener, beforeCollective: BeforeCollective, log: Logger): Promise<Session> {
   const { rank, worldSize, run } = welcome;
   const train = await openBatchSource(run.dataDir, 'train');
-  const sampler = new DistributedSampler({
-    datasetSize: train.length,
-    worldSize,
-    rank,
-    globalBatch: run.globalBatch,
-    seed: run.seed,
-  });
   // Every rank builds the same architecture; rank 0's weights (fresh or from the checkpoint) win by broadcast.
   const resumed = rank === 0 && run.resumeFrom ? await loadCheckpoint(run.resumeFrom) : undefined;
   const model = resumed?.model ?? buildModel(run.modelName, run.modelConfig);
-  const transport = await listener.connect({ rank, worldSize, peers: welcome.peers, timeoutMs: run.collectiveTimeoutMs });
-  const collective = new Collective(transport, { timeoutMs: run.collectiveTimeoutMs, ...(welcome.nodes ? { nodes: welcome.nodes } : {}) });
   const optimizer = createOptimizer(run.optimizer, run.learningRate);
-  const trainer = new DataParallelTrainer({
-    model,
-    optimizer,
-    collective,
-    loss: train.loss,
-    ...(run.clipNorm !== null ? { clipNorm: run.clipNorm } : {}),
-    ...(run.compression !== undefined ? { compression: run.compression } : {}),
-    ...(run.bucketCapBytes !== undefined ? { bucketCapBytes: run.bucketCapBytes } : {}),
-    ...(run.accumulateSteps !== undefined ? { accumulateSteps: run.accumulateSteps } : {}),
-    ...(run.lrScaling !== undefined ? { lrScaling: run.lrScaling } : {}),
-    ...(run.warmupSteps !== undefined ? { warmupSteps: run.warmupSteps } : {}),
-  });
-  if (resumed) await trainer.setOptimizerState(resumed.optimizerState);
-  await trainer.syncFromRoot(welcome.startStep);
+  const place: RingPlace = { generation: welcome.generation, rank, worldSize, peers: welcome.peers };
+  const ring = await formRing({ run, place, listener, train, model, optimizer, beforeCollective, ...(welcome.nodes ? { nodes: welcome.nodes } : {}) }, log);
+  if (resumed) await ring.trainer.setOptimizerState(resumed.optimizerState);
+  await ring.trainer.syncFromRoot(welcome.startStep);
+  const commits = new CommitStore();
+  await commits.commit(ring.trainer, welcome.startStep);
   log.info({ worldSize, peers: welcome.peers.length, startStep: welcome.startStep, trainRows: train.length }, 'ready');
   return {
-    rank,
-    worldSize,
-    welcome,
+    run,
+    place,
+    listener,
     train,
     validation: undefined,
-    sampler,
     model,
-    trainer,
-    collective,
+    optimizer,
+    commits,
+    ...ring,
     state: {
       seed: run.seed,
       optimizer: { name: run.optimizer, learningRate: run.learningRate },
@@ -162,15 +235,31 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, l
   };
 }
 
+/** A survivor's side of a re-formation: back to the agreed commit, the new ring, rank 0's state by broadcast. */
+async function rejoinRing(s: Session, msg: Membership, beforeCollective: BeforeCollective, log: Logger): Promise<void> {
+  const t0 = performance.now();
+  await s.commits.restore(s.trainer, msg.rollbackStep, s.place.rank);
+  s.place = { generation: msg.generation, rank: msg.rank, worldSize: msg.worldSize, peers: msg.peers };
+  const ring = await formRing({ run: s.run, place: s.place, listener: s.listener, train: s.train, model: s.model, optimizer: s.optimizer, beforeCollective }, log);
+  Object.assign(s, ring);
+  // Survivors already agree; the broadcast makes that a checked fact, and is what a joining rank needs.
+  await s.trainer.syncFromRoot(msg.rollbackStep);
+  log.info({ generation: msg.generation, worldSize: msg.worldSize, rollbackStep: msg.rollbackStep, seconds: (performance.now() - t0) / 1000 }, 'rejoined the re-formed ring');
+}
+
+const logSamples = sampleLog();
+
 async function runStep(s: Session, msg: MessageOf<CoordinatorMessage, 'step'>) {
   const t0 = performance.now();
   const indices = s.sampler.localBatch(msg.epoch, msg.stepInEpoch);
+  logSamples?.({ generation: s.place.generation, step: msg.step, epoch: msg.epoch, rank: s.place.rank, worldSize: s.place.worldSize, indices });
   const batch = await s.train.getBatch(indices);
   const dataSeconds = (performance.now() - t0) / 1000;
   const result = await s.trainer.trainStep(batch, { step: msg.step, globalCount: msg.globalCount });
   return {
     type: 'stepDone' as const,
-    rank: s.rank,
+    generation: s.place.generation,
+    rank: s.place.rank,
     step: msg.step,
     loss: result.loss,
     count: result.count,
@@ -183,11 +272,12 @@ async function runStep(s: Session, msg: MessageOf<CoordinatorMessage, 'step'>) {
 
 /** Rows evenly spaced over the validation split, rank r taking every N-th of them. */
 async function runEvaluation(s: Session, msg: MessageOf<CoordinatorMessage, 'evaluate'>) {
-  s.validation ??= await openBatchSource(s.welcome.run.dataDir, 'validation');
+  s.validation ??= await openBatchSource(s.run.dataDir, 'validation');
   const rows = s.validation.length;
   const total = Math.min(msg.maxSamples, rows);
+  const { rank, worldSize } = s.place;
   const mine: number[] = [];
-  for (let i = s.rank; i < total; i += s.worldSize) mine.push(Math.floor((i * rows) / total));
+  for (let i = rank; i < total; i += worldSize) mine.push(Math.floor((i * rows) / total));
   let lossSum = 0;
   let count = 0;
   let correct = 0;
@@ -198,7 +288,7 @@ async function runEvaluation(s: Session, msg: MessageOf<CoordinatorMessage, 'eva
     count += r.count;
     correct += r.correct;
   }
-  return { type: 'evalDone' as const, rank: s.rank, step: msg.step, lossSum, count, correct };
+  return { type: 'evalDone' as const, generation: s.place.generation, rank, step: msg.step, lossSum, count, correct };
 }
 
 async function writeCheckpoint(s: Session, msg: MessageOf<CoordinatorMessage, 'checkpoint'>) {
@@ -208,5 +298,5 @@ async function writeCheckpoint(s: Session, msg: MessageOf<CoordinatorMessage, 'c
     optimizerState: await s.trainer.getOptimizerState(),
     state,
   });
-  return { type: 'checkpointDone' as const, rank: s.rank, step: msg.step, path };
+  return { type: 'checkpointDone' as const, generation: s.place.generation, rank: s.place.rank, step: msg.step, path };
 }

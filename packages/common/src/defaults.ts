@@ -44,4 +44,23 @@ export const DEFAULTS = {
   WARMUP_STEPS: 0,
   /** Element encoding of gradients on the wire ('none' | 'fp16' | 'bf16'). */
   COMPRESSION: 'none',
+  /** The coordinator pings every rank's control connection this often (ws ping/pong, answered by the rank's event loop). */
+  HEARTBEAT_MS: 1_000,
+  /**
+   * A rank silent (no message, no pong) this long is declared dead and, in an elastic job, dropped. A
+   * process killed outright closes its sockets and is seen at once; this bounds a hung or cut-off one. It
+   * must exceed the longest synchronous stretch of a step (the default char-LSTM step computes in ~0.5 s).
+   */
+  DEAD_AFTER_MS: 10_000,
+  /** Steps between in-memory commits (weights + optimizer slots + step) on every rank. */
+  COMMIT_EVERY_STEPS: 1,
+  /** Warn when some ranks have entered a step's collective and others have not for this long. */
+  STALL_WARN_MS: 30_000,
+  /** ... and abort the run (naming the missing ranks) after this long. */
+  STALL_ABORT_MS: 120_000,
+  /** A host whose ranks were lost this many times within COOLOFF_MS may not join again until the cooling-off ends. */
+  EXCLUDE_AFTER_FAILURES: 2,
+  COOLOFF_MS: 300_000,
+  /** Training processes retry a lost coordinator (with backoff) this long before ERR_COORDINATOR_UNREACHABLE. */
+  COORDINATOR_RETRY_MS: 60_000,
 } as const;

@@ -17,6 +17,26 @@ export const ENV_SCHEMA = z.object({
   SEQTRAIN_COLLECTIVE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   /** How long the coordinator waits for all ranks to join (ms). */
   SEQTRAIN_RENDEZVOUS_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** Default of the job's heartbeatMs: how often the coordinator pings each rank (ms). */
+  SEQTRAIN_HEARTBEAT_MS: z.coerce.number().int().positive().optional(),
+  /** Default of the job's deadAfterMs: a rank silent this long is declared dead (ms). */
+  SEQTRAIN_DEAD_AFTER_MS: z.coerce.number().int().positive().optional(),
+  /** Default of the job's stallWarnMs: warn when ranks are missing from a collective this long (ms). */
+  SEQTRAIN_STALL_WARN_MS: z.coerce.number().int().positive().optional(),
+  /** Default of the job's stallAbortMs: abort when ranks are missing from a collective this long (ms). */
+  SEQTRAIN_STALL_ABORT_MS: z.coerce.number().int().positive().optional(),
+  /** How long a training process retries a lost coordinator before ERR_COORDINATOR_UNREACHABLE (ms). */
+  SEQTRAIN_COORDINATOR_RETRY_MS: z.coerce.number().int().positive().optional(),
+  /**
+   * Test hook (chaos and stall tests only): "RANK:STEP:MS" makes the training process of that rank sleep MS
+   * before entering the gradient all-reduce of that step (generation 0), so its peers wait on it.
+   */
+  SEQTRAIN_TEST_DELAY_COLLECTIVE: z.string().regex(/^\d+:\d+:\d+$/).optional(),
+  /**
+   * Test hook (sampler counting tests only): a directory where every training process appends one JSON
+   * line per step it reads, {pid, generation, step, epoch, rank, worldSize, indices}, to <pid>.jsonl.
+   */
+  SEQTRAIN_TEST_SAMPLE_LOG: z.string().min(1).optional(),
   /** Host/interface the ring server of a training process binds to (and advertises). */
   SEQTRAIN_RING_HOST: z.string().min(1).optional(),
   /** Set by the worker agent for each training process it starts: its local rank on the node. */

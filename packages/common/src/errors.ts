@@ -27,7 +27,13 @@ export type ErrorCode =
   /** A system tool a launcher drives (ip, tc, kubectl, sbatch) is missing, lacks privileges, or failed; details.command names it. */
   | 'ERR_SYSTEM_COMMAND'
   /** A download answered with an HTTP error, failed on the network, or did not match its expected sha256; details.url names it. */
-  | 'ERR_DOWNLOAD_FAILED';
+  | 'ERR_DOWNLOAD_FAILED'
+  /** The ring's membership changed while a command was in flight (elastic); the coordinator re-forms the ring and rolls back. */
+  | 'ERR_MEMBERSHIP_CHANGED'
+  /** Some ranks entered a collective and others did not within the stall-abort threshold; details.missing lists them. */
+  | 'ERR_STALLED'
+  /** A training process lost the coordinator and could not reach it again within its retry budget; details.address names it. */
+  | 'ERR_COORDINATOR_UNREACHABLE';
 
 export interface SeqtrainErrorDetails {
   /** The rank the error concerns (the disagreeing or failing one), when there is one. */

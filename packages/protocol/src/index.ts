@@ -7,6 +7,11 @@ export {
   EvalDoneSchema,
   CheckpointDoneSchema,
   FailedSchema,
+  RingBrokenSchema,
+  RejoinSchema,
+  CollectiveEnterSchema,
+  ReformSchema,
+  MembershipSchema,
   WorkerMessageSchema,
   WelcomeSchema,
   StepSchema,
@@ -18,6 +23,6 @@ export {
   decodeWorkerMessage,
   decodeCoordinatorMessage,
 } from './protocol.js';
-export type { RunSpec, WorkerMessage, CoordinatorMessage, MessageOf } from './protocol.js';
+export type { RunSpec, WorkerMessage, WorkerMessageInput, CoordinatorMessage, CoordinatorMessageInput, MessageOf } from './protocol.js';
 export { JobSchema, OPTIMIZERS, BACKENDS, DATA_RECIPES, parseJob, mergeJobInputs } from './job.js';
 export type { Job, JobInput } from './job.js';

@@ -39,4 +39,12 @@ describe('job schema', () => {
     expect(parseJob(merged).data).toMatchObject({ seqLen: 20, step: 2 });
     expect(parseJob(merged).workers).toBe(3);
   });
+
+  it('checks the elastic bounds against the world size and the stall thresholds against each other', () => {
+    const job = parseJob({ workers: 3, minWorkers: 2, maxWorkers: 4 });
+    expect(job).toMatchObject({ minWorkers: 2, maxWorkers: 4, heartbeatMs: 1000, deadAfterMs: 10000, commitEvery: 1 });
+    expect(() => parseJob({ workers: 2, minWorkers: 3 }, 'job.yaml')).toThrow(/job\.yaml: minWorkers 3 is above the world size 2/);
+    expect(() => parseJob({ workers: 2, devicesPerWorker: 2, maxWorkers: 3 })).toThrow(/maxWorkers 3 is below the world size 4/);
+    expect(() => parseJob({ stallWarnMs: 5000, stallAbortMs: 5000 })).toThrow(/stallAbortMs 5000 must be above stallWarnMs 5000/);
+  });
 });

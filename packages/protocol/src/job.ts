@@ -102,6 +102,27 @@ export const JobSchema = z
     /** Validation runs at the end (and every `validateEvery` steps if set) over at most this many samples. */
     validationMaxSamples: positiveInt.default(DEFAULTS.VALIDATION_MAX_SAMPLES),
     validateEvery: positiveInt.optional(),
+    /**
+     * Elastic training (see the README's fault-tolerance section). The world size is elastic when
+     * minWorkers is below it: a rank found dead (socket closed, or silent for deadAfterMs) is dropped, the
+     * survivors roll back to their last in-memory commit, the ring is re-formed, and training goes on with
+     * the same global batch. minWorkers/maxWorkers count training processes (ranks); default both = the
+     * world size (workers x devicesPerWorker), i.e. not elastic: a lost rank ends the run.
+     */
+    minWorkers: positiveInt.optional(),
+    maxWorkers: positiveInt.optional(),
+    /** How often the coordinator pings each rank (ms). */
+    heartbeatMs: positiveInt.default(DEFAULTS.HEARTBEAT_MS),
+    /** A rank silent this long (ms) is declared dead. */
+    deadAfterMs: positiveInt.default(DEFAULTS.DEAD_AFTER_MS),
+    /** Steps between the ranks' in-memory commits (the rollback points of an elastic job). */
+    commitEvery: positiveInt.default(DEFAULTS.COMMIT_EVERY_STEPS),
+    /** A host that lost ranks excludeAfterFailures times within cooloffMs may not join again until then. */
+    excludeAfterFailures: positiveInt.default(DEFAULTS.EXCLUDE_AFTER_FAILURES),
+    cooloffMs: positiveInt.default(DEFAULTS.COOLOFF_MS),
+    /** Stall inspector: warn (ms) and abort (ms) when some ranks entered a step's collective and others not. */
+    stallWarnMs: positiveInt.default(DEFAULTS.STALL_WARN_MS),
+    stallAbortMs: positiveInt.default(DEFAULTS.STALL_ABORT_MS),
     /** The sample of generated text printed at the end of a local run. */
     generate: z
       .object({
@@ -160,6 +181,17 @@ export function parseJob(input: unknown, source = 'job'): Job {
       `${source}: globalBatch ${parsed.data.globalBatch} is smaller than the world size ${parsed.data.workers * parsed.data.devicesPerWorker} (workers x devicesPerWorker); every rank needs at least one sample per step.`,
       { field: 'globalBatch', file: source }
     );
+  }
+  const world = parsed.data.workers * parsed.data.devicesPerWorker;
+  const { minWorkers, maxWorkers, stallWarnMs, stallAbortMs } = parsed.data;
+  if (minWorkers !== undefined && minWorkers > world) {
+    throw new SeqtrainError('ERR_JOB_INVALID', `${source}: minWorkers ${minWorkers} is above the world size ${world} (workers x devicesPerWorker); lower it or start more workers.`, { field: 'minWorkers', file: source });
+  }
+  if (maxWorkers !== undefined && maxWorkers < world) {
+    throw new SeqtrainError('ERR_JOB_INVALID', `${source}: maxWorkers ${maxWorkers} is below the world size ${world} (workers x devicesPerWorker); raise it.`, { field: 'maxWorkers', file: source });
+  }
+  if (stallAbortMs <= stallWarnMs) {
+    throw new SeqtrainError('ERR_JOB_INVALID', `${source}: stallAbortMs ${stallAbortMs} must be above stallWarnMs ${stallWarnMs}.`, { field: 'stallAbortMs', file: source });
   }
   return parsed.data;
 }

@@ -23,13 +23,25 @@ describe('protocol codec', () => {
         backend: 'wasm',
         backendDescription: 'backend: wasm',
       },
-      { type: 'ready', rank: 0, parameterCount: 10 },
-      { type: 'stepDone', rank: 1, step: 3, loss: 2.5, count: 16, computeSeconds: 0.1, commSeconds: 0.01, dataSeconds: 0 },
-      { type: 'evalDone', rank: 1, step: 3, lossSum: 40, count: 16 },
-      { type: 'checkpointDone', rank: 0, step: 3, path: '/x' },
+      { type: 'ready', generation: 0, rank: 0, parameterCount: 10 },
+      { type: 'stepDone', generation: 2, rank: 1, step: 3, loss: 2.5, count: 16, computeSeconds: 0.1, commSeconds: 0.01, dataSeconds: 0 },
+      { type: 'evalDone', generation: 0, rank: 1, step: 3, lossSum: 40, count: 16 },
+      { type: 'checkpointDone', generation: 0, rank: 0, step: 3, path: '/x' },
       { type: 'failed', rank: null, error: { code: 'ERR_X', message: 'm', details: { rank: 2 } } },
+      { type: 'ringBroken', generation: 1, rank: 2, step: 9, error: { code: 'ERR_PEER_CLOSED', message: 'gone', details: {} } },
+      { type: 'rejoin', generation: 2, rank: 1, ringAddress: 'ws://127.0.0.1:2', commits: [8, 9] },
+      { type: 'collectiveEnter', generation: 0, rank: 0, step: 4, name: 'grads' },
     ];
     for (const m of messages) expect(decodeWorkerMessage(encodeMessage(m))).toEqual(m);
+  });
+
+  it('fills in generation 0 when a sender leaves it out, and round-trips the elastic coordinator messages', () => {
+    const m = decodeWorkerMessage(encodeMessage({ type: 'ready', rank: 0, parameterCount: 1 }));
+    expect(m).toEqual({ type: 'ready', generation: 0, rank: 0, parameterCount: 1 });
+    const membership = { type: 'membership' as const, generation: 3, rank: 1, worldSize: 2, peers: ['ws://a:1', 'ws://b:2'], rollbackStep: 17 };
+    expect(decodeCoordinatorMessage(encodeMessage(membership))).toEqual(membership);
+    const reform = { type: 'reform' as const, generation: 3, reason: 'rank 2 lost' };
+    expect(decodeCoordinatorMessage(encodeMessage(reform))).toEqual(reform);
   });
 
   it('keeps NaN losses (a rank with no samples reports NaN)', () => {

@@ -10,8 +10,21 @@ import { Packr } from 'msgpackr';
 import { z } from 'zod';
 import { SeqtrainError } from '@seqtrain/common';
 
-/** 2: `evalDone` carries `correct` (classification accuracy). */
-export const PROTOCOL_VERSION = 2;
+/**
+ * 2: `evalDone` carries `correct` (classification accuracy).
+ * 3: elastic membership: `generation` on every message after `welcome`, `ringBroken`, `rejoin`,
+ *    `collectiveEnter` (worker -> coordinator), `reform`, `membership` (coordinator -> worker), and the
+ *    elastic fields of the run spec (`commitEvery`).
+ */
+export const PROTOCOL_VERSION = 3;
+
+/**
+ * The membership generation a message belongs to: 0 for the ranks formed at rendezvous, +1 at every
+ * re-formation of the ring (a rank lost, a ring broken, a rank joining). A receiver drops a message of
+ * another generation (it was sent before the sender learnt of the change), so a late `stepDone` of a
+ * step that is being rolled back can never be counted. Absent on encode = 0.
+ */
+const generation = z.number().int().nonnegative().default(0);
 
 /** zod's number() refuses NaN; a rank with no samples, or a diverged run, reports NaN and must get through. */
 const numberOrNaN = z.union([z.number(), z.nan()]);
@@ -54,6 +67,12 @@ export const RunSpecSchema = z.object({
   resumeFrom: z.string().nullable(),
   /** Collective timeout for this job (ms). */
   collectiveTimeoutMs: z.number().int().positive(),
+  /**
+   * Every rank keeps an in-memory commit (weights, optimizer slots, step; the sampler position is a
+   * function of the step) after every commitEvery-th completed step, and the two latest; after a rank
+   * is lost the survivors roll back to the last step every one of them committed.
+   */
+  commitEvery: z.number().int().positive().default(1),
 });
 export type RunSpec = z.infer<typeof RunSpecSchema>;
 
@@ -79,6 +98,7 @@ export const HelloSchema = z.object({
 
 export const ReadySchema = z.object({
   type: z.literal('ready'),
+  generation,
   rank: z.number().int().nonnegative(),
   /** Number of trainable parameters (all ranks must agree; checked by the coordinator). */
   parameterCount: z.number().int().nonnegative(),
@@ -86,6 +106,7 @@ export const ReadySchema = z.object({
 
 export const StepDoneSchema = z.object({
   type: z.literal('stepDone'),
+  generation,
   rank: z.number().int().nonnegative(),
   /** Global step just completed (0-based). */
   step: z.number().int().nonnegative(),
@@ -105,6 +126,7 @@ export const StepDoneSchema = z.object({
 
 export const EvalDoneSchema = z.object({
   type: z.literal('evalDone'),
+  generation,
   rank: z.number().int().nonnegative(),
   step: z.number().int().nonnegative(),
   /** Sum of per-sample losses on this rank's share of the validation samples (nats). */
@@ -116,6 +138,7 @@ export const EvalDoneSchema = z.object({
 
 export const CheckpointDoneSchema = z.object({
   type: z.literal('checkpointDone'),
+  generation,
   rank: z.number().int().nonnegative(),
   step: z.number().int().nonnegative(),
   /** Absolute path of the checkpoint directory written. */
@@ -129,6 +152,45 @@ export const FailedSchema = z.object({
   error: WireError,
 });
 
+/**
+ * A collective of this rank failed (a peer closed, a timeout): the rank keeps its state and its last
+ * commits and waits for the coordinator's `reform` (elastic) or `shutdown` (not elastic), instead of exiting.
+ */
+export const RingBrokenSchema = z.object({
+  type: z.literal('ringBroken'),
+  generation,
+  rank: z.number().int().nonnegative(),
+  /** The step whose collective failed. */
+  step: z.number().int().nonnegative(),
+  error: WireError,
+});
+
+/** Answer to `reform`: the rank has torn its ring down and listens on a new ring address. */
+export const RejoinSchema = z.object({
+  type: z.literal('rejoin'),
+  /** The new generation announced by `reform`. */
+  generation,
+  /** The rank the process held in the previous generation. */
+  rank: z.number().int().nonnegative(),
+  /** ws:// address of the process's new ring listener (a listener forms one ring). */
+  ringAddress: z.string().min(1),
+  /** Steps-completed counts of the in-memory commits the process holds (newest last). */
+  commits: z.array(z.number().int().nonnegative()),
+});
+
+/**
+ * Sent right before a rank enters a collective of the step loop, for the coordinator's stall
+ * inspector (a few dozen bytes per step per rank).
+ */
+export const CollectiveEnterSchema = z.object({
+  type: z.literal('collectiveEnter'),
+  generation,
+  rank: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative(),
+  /** The collective's name, e.g. 'grads'. */
+  name: z.string(),
+});
+
 export const WorkerMessageSchema = z.discriminatedUnion('type', [
   HelloSchema,
   ReadySchema,
@@ -136,13 +198,19 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
   EvalDoneSchema,
   CheckpointDoneSchema,
   FailedSchema,
+  RingBrokenSchema,
+  RejoinSchema,
+  CollectiveEnterSchema,
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessageSchema>;
+/** What a sender builds: fields with defaults (`generation`) may be left out. */
+export type WorkerMessageInput = z.input<typeof WorkerMessageSchema>;
 
 // ---- coordinator -> training process ----
 
 export const WelcomeSchema = z.object({
   type: z.literal('welcome'),
+  generation,
   protocolVersion: z.number().int(),
   /** Global rank, 0..worldSize-1; rank 0 broadcasts initial weights and writes checkpoints. */
   rank: z.number().int().nonnegative(),
@@ -161,6 +229,7 @@ export const WelcomeSchema = z.object({
 
 export const StepSchema = z.object({
   type: z.literal('step'),
+  generation,
   /** Global step (0-based) across epochs. */
   step: z.number().int().nonnegative(),
   epoch: z.number().int().nonnegative(),
@@ -172,6 +241,7 @@ export const StepSchema = z.object({
 
 export const EvaluateSchema = z.object({
   type: z.literal('evaluate'),
+  generation,
   step: z.number().int().nonnegative(),
   /** Evaluate the first maxSamples validation rows, rank r taking rows r, r+N, ... */
   maxSamples: z.number().int().positive(),
@@ -181,6 +251,7 @@ export const EvaluateSchema = z.object({
 
 export const CheckpointSchema = z.object({
   type: z.literal('checkpoint'),
+  generation,
   step: z.number().int().nonnegative(),
   /** Absolute directory rank 0 writes the checkpoint to. */
   dir: z.string(),
@@ -197,14 +268,43 @@ export const ShutdownSchema = z.object({
   failed: z.boolean(),
 });
 
+/**
+ * Elastic: the membership changes. Each receiver aborts any collective in flight, closes its ring,
+ * opens a new ring listener and answers `rejoin`; it keeps its model and its commits.
+ */
+export const ReformSchema = z.object({
+  type: z.literal('reform'),
+  /** The new generation; the `rejoin` answer and every later message carry it. */
+  generation,
+  /** Why (the lost ranks and the cause), for the logs. */
+  reason: z.string(),
+});
+
+/** Elastic: the new ring. Each rank restores its commit of rollbackStep, forms the ring, syncs from rank 0, and answers `ready`. */
+export const MembershipSchema = z.object({
+  type: z.literal('membership'),
+  generation,
+  /** The receiver's rank in the new generation. */
+  rank: z.number().int().nonnegative(),
+  worldSize: z.number().int().positive(),
+  /** Ring listener address of every rank of the new generation, index = rank. */
+  peers: z.array(z.string()),
+  /** Steps completed at the commit every rank rolls back to; the step loop resumes at this step. */
+  rollbackStep: z.number().int().nonnegative(),
+});
+
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   WelcomeSchema,
   StepSchema,
   EvaluateSchema,
   CheckpointSchema,
   ShutdownSchema,
+  ReformSchema,
+  MembershipSchema,
 ]);
 export type CoordinatorMessage = z.infer<typeof CoordinatorMessageSchema>;
+/** What a sender builds: fields with defaults (`generation`) may be left out. */
+export type CoordinatorMessageInput = z.input<typeof CoordinatorMessageSchema>;
 
 export type MessageOf<U extends { type: string }, T extends U['type']> = Extract<U, { type: T }>;
 
@@ -214,7 +314,7 @@ export type MessageOf<U extends { type: string }, T extends U['type']> = Extract
  */
 const packr = new Packr({ moreTypes: true, useRecords: false });
 
-export function encodeMessage(message: WorkerMessage | CoordinatorMessage): Uint8Array {
+export function encodeMessage(message: WorkerMessageInput | CoordinatorMessageInput): Uint8Array {
   return packr.pack(message);
 }
 

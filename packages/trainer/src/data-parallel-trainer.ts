@@ -113,6 +113,11 @@ export interface DataParallelTrainerOptions {
   /** Learning-rate scaling with world size (default 'none') and linear warm-up steps (default 0). */
   lrScaling?: LrScaling;
   warmupSteps?: number;
+  /**
+   * Awaited right before the gradient all-reduce of each step, with the collective's name and step: the
+   * worker reports it to the coordinator's stall inspector (and tests delay a rank there).
+   */
+  beforeCollective?: (name: string, step: number) => void | Promise<void>;
 }
 
 /** Samples per forward pass in evaluate(): bounds activation memory for large validation sets. */
@@ -151,9 +156,11 @@ export class DataParallelTrainer {
   readonly accumulateSteps: number;
   readonly compression: 'none' | 'fp16' | 'bf16';
   readonly lrSchedule: LrSchedule;
+  private readonly beforeCollective: DataParallelTrainerOptions['beforeCollective'];
 
   constructor(options: DataParallelTrainerOptions) {
     const { model, optimizer, collective, clipNorm, loss = 'sparse_categorical_crossentropy' } = options;
+    this.beforeCollective = options.beforeCollective;
     if (!LOSSES.includes(loss)) {
       throw new SeqtrainError('ERR_INVALID_ARGUMENT', `loss must be one of ${LOSSES.join(', ')}; got ${JSON.stringify(loss)}.`, { field: 'loss' });
     }
@@ -289,6 +296,7 @@ export class DataParallelTrainer {
       const scale = worldSize / ctx.globalCount;
       const { buckets, scaledLoss } = this.localGradients(batch, scale);
       try {
+        await this.beforeCollective?.(GRADS_COLLECTIVE, ctx.step);
         // Read back bucket by bucket, starting each bucket's all-reduce at once: the ring moves
         // bucket i while bucket i + 1 is being read.
         for (let index = 0; index < buckets.length; index++) {
@@ -301,6 +309,7 @@ export class DataParallelTrainer {
         tf.dispose([...buckets, scaledLoss]);
       }
     } else {
+      await this.beforeCollective?.(GRADS_COLLECTIVE, ctx.step);
       for (let index = 0; index < plan.buckets.length; index++) reduceBucket(index);
     }
     const computeEnd = nowSeconds();

@@ -1,6 +1,8 @@
 /** `seqtrain bench ...`: benchmarks from tools/bench (figures are measured side by side in one run). */
 import { Command } from 'commander';
+import { resolve } from 'node:path';
 import { intList } from '../parsers.js';
+import { CLI_BIN } from '../paths.js';
 
 export function benchCommand(): Command {
   const bench = new Command('bench').description('benchmarks (not tests): print ratios measured side by side in one run');
@@ -36,6 +38,29 @@ export function benchCommand(): Command {
     .action(async (o: { bench: string; out: string; localBatch: number; bucketCap: number; hidden: number; backend: string }) => {
       const { runCostModel } = await import('../cost-model-run.js');
       await runCostModel({ benchFile: o.bench, outDir: o.out, localBatch: o.localBatch, bucketCapBytes: o.bucketCap, hiddenFraction: o.hidden, backend: o.backend });
+    });
+  bench
+    .command('chaos')
+    .description('an elastic char-LSTM run with a worker killed (SIGKILL) mid-epoch vs a clean run: final validation loss of both, detection and recovery time, commit cost')
+    .option('--workers <n>', 'worker agents (one is killed)', (v) => intList(v)[0] ?? 3, 3)
+    .option('--steps <n>', 'steps of each run', (v) => intList(v)[0] ?? 120, 120)
+    .option('--kill-step <n>', 'kill after this step (default: half way)', (v) => intList(v)[0] ?? 0)
+    .option('--victim <k>', 'worker agent (start order) whose training process is killed', (v) => intList(v)[0] ?? 1, 1)
+    .option('--out <dir>', 'where the two runs are written', 'runs/bench-chaos')
+    .option('--data <dir>', 'a prepared dataset (default: the job prepares Moby Dick)')
+    .option('--json', 'one JSON object instead of the table')
+    .action(async (o: { workers: number; steps: number; killStep?: number; victim: number; out: string; data?: string; json?: boolean }) => {
+      const { runChaosBench } = await import('@seqtrain/bench');
+      await runChaosBench({
+        cliBin: CLI_BIN,
+        out: resolve(o.out),
+        workers: o.workers,
+        steps: o.steps,
+        killStep: o.killStep || Math.floor(o.steps / 2),
+        victim: o.victim,
+        jobArgs: o.data ? ['--data', resolve(o.data)] : [],
+        json: o.json === true,
+      });
     });
   return bench;
 }

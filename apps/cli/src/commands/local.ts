@@ -50,7 +50,10 @@ export async function runLocal(job: Job, options: { progress: boolean; generate:
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
     child.once('exit', (code, signal) => {
-      if (code !== 0) {
+      // Elastic: the coordinator drops the agent's ranks itself (their sockets close) and goes on without them.
+      if (code !== 0 && coordinator.elastic) {
+        say(`worker ${i} (pid ${child.pid}) exited with ${signal ?? `code ${code}`}; the run goes on without its ranks (log: ${logFile})`);
+      } else if (code !== 0) {
         coordinator.abort(
           new SeqtrainError('ERR_WORKER_FAILED', `Worker ${i} (pid ${child.pid}) exited with ${signal ?? `code ${code}`}; its log: ${logFile}`, { worker: i })
         );
