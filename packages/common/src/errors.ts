@@ -27,7 +27,9 @@ export type ErrorCode =
   /** A system tool a launcher drives (ip, tc, kubectl, sbatch) is missing, lacks privileges, or failed; details.command names it. */
   | 'ERR_SYSTEM_COMMAND'
   /** A download answered with an HTTP error, failed on the network, or did not match its expected sha256; details.url names it. */
-  | 'ERR_DOWNLOAD_FAILED';
+  | 'ERR_DOWNLOAD_FAILED'
+  /** A compute kernel asked for by name (e.g. the wasm-simd RNN kernels) cannot run here: its file is missing or the runtime lacks the feature. */
+  | 'ERR_KERNEL_UNAVAILABLE';
 
 export interface SeqtrainErrorDetails {
   /** The rank the error concerns (the disagreeing or failing one), when there is one. */
