@@ -21,3 +21,4 @@ export type {
 export { SUBNORMAL_FLUSH_ABS } from './activations.js';
 export { jsRnnKernels } from './js-kernels.js';
 export { createRnnKernels, type RnnKernelsPreference } from './create-rnn-kernels.js';
+export { measureKernelGflops, type KernelGflops, type KernelGflopsOptions } from './measure-kernel-gflops.js';
