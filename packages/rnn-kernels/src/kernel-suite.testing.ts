@@ -54,6 +54,21 @@ function maybeMask(rand: () => number, c: Case): Float32Array | undefined {
 
 const f64 = (a: Float32Array): Float64Array => Float64Array.from(a);
 
+/** Float32's smallest normal. */
+const FLT_MIN = 1.1754943508222875e-38;
+
+function countSubnormals(a: Float32Array): number {
+  let n = 0;
+  for (const v of a) if (v !== 0 && Math.abs(v) < FLT_MIN) n++;
+  return n;
+}
+
+/** The last step's gradient is alive and the first step's has decayed below the flush threshold to exact zeros. */
+function expectFlushedEarly(dxp: Float32Array, T: number, perStep: number): void {
+  expect(dxp.subarray((T - 1) * perStep).some((v) => Math.abs(v) > 1e-6)).toBe(true);
+  expect(dxp.subarray(0, perStep).every((v) => v === 0)).toBe(true);
+}
+
 export function describeKernelSuite(title: string, make: () => RnnKernels): void {
   describe(`${title}: LSTM`, () => {
     for (const recurrentActivation of ['sigmoid', 'hard_sigmoid'] as RecurrentActivation[]) {
@@ -132,6 +147,52 @@ export function describeKernelSuite(title: string, make: () => RnnKernels): void
       }
       expect(isSeqtrainError(caught, 'ERR_SHAPE_MISMATCH')).toBe(true);
       expect((caught as Error).message).toMatch(/xp must be \[T,B,4H\] = 16 elements, got 15/);
+    });
+  });
+
+  describe(`${title}: subnormals`, () => {
+    // Small recurrent weights and saturated gates make the gradient shrink ~100x per step backwards (and
+    // sigmoid(-100) = 4e-44 forwards): without the flush these arrays hold subnormals.
+    const T = 40;
+    const B = 3;
+    const H = 8;
+    const rand = seededUniform(99);
+    const dh = new Float32Array(T * B * H);
+    dh.set(randomArray(rand, B * H, 1), (T - 1) * B * H);
+    const small = (n: number): Float32Array => randomArray(rand, n, 0.01);
+    /** Sets one gate's input projection to v for the first `steps` steps. */
+    const saturate = (xp: Float32Array, gate: number, gates: number, v: number, steps = T): Float32Array => {
+      for (let r = 0; r < steps * B; r++) xp.fill(v, r * gates * H + gate * H, r * gates * H + (gate + 1) * H);
+      return xp;
+    };
+
+    it('LSTM stores none, forward or backward; the early gradient is flushed to exact zeros', () => {
+      const k = make();
+      const xp = saturate(saturate(randomArray(rand, T * B * 4 * H, 1), 0, 4, -100, 2), 1, 4, -6);
+      const args = { T, B, H, xp, u: small(4 * H * H), h0: small(B * H), c0: small(B * H), recurrentActivation: 'sigmoid' as const };
+      const fwd = k.lstmForward(args);
+      const bwd = k.lstmBackward({ ...args, ...fwd, dh, dcT: randomArray(rand, B * H, 1), computeDu: true });
+      for (const [name, arr] of Object.entries({ ...fwd, ...bwd })) expect(countSubnormals(arr!), name).toBe(0);
+      expectFlushedEarly(bwd.dxp, T, B * 4 * H);
+    });
+
+    it('GRU stores none; the early gradient is flushed to exact zeros', () => {
+      const k = make();
+      const xp = saturate(saturate(randomArray(rand, T * B * 3 * H, 1), 0, 3, -6), 0, 3, -100, 2);
+      const args = { T, B, H, xp, u: small(3 * H * H), h0: small(B * H), recurrentActivation: 'sigmoid' as const };
+      const fwd = k.gruForward(args);
+      const bwd = k.gruBackward({ ...args, ...fwd, dh });
+      for (const [name, arr] of Object.entries({ ...fwd, ...bwd })) expect(countSubnormals(arr), name).toBe(0);
+      expectFlushedEarly(bwd.dxp, T, B * 3 * H);
+    });
+
+    it('SimpleRNN stores none; the early gradient is flushed to exact zeros', () => {
+      const k = make();
+      const args = { T, B, H, xp: randomArray(rand, T * B * H, 1), u: small(H * H), h0: small(B * H), activation: 'tanh' as const };
+      const fwd = k.simpleRnnForward(args);
+      const bwd = k.simpleRnnBackward({ ...args, ...fwd, dh, computeDu: true });
+      for (const [name, arr] of Object.entries({ ...fwd, ...bwd })) expect(countSubnormals(arr!), name).toBe(0);
+      expectFlushedEarly(bwd.dxp, T, B * H);
     });
   });
 
