@@ -1,19 +1,22 @@
 // Kernel GFLOP/s of js vs wasm-simd, side by side in one run (README, Performance).
-// Usage: node packages/rnn-kernels/scripts/bench-kernels.mjs [T] [B] [H] [repeats]   (after the package build)
+// Usage, after the package build: node packages/rnn-kernels/scripts/bench-kernels.mjs [T] [B] [H] [repeats]
 import { createRnnKernels, measureKernelGflops } from '../dist/index.js';
 
 const [T, B, H, repeats] = process.argv.slice(2).map(Number);
 const shape = { T: T || 40, B: B || 128, H: H || 128 };
-const kernels = [createRnnKernels('js'), createRnnKernels('wasm-simd')];
-console.log(`shape T=${shape.T} B=${shape.B} H=${shape.H}, median of ${repeats || 5}`);
-console.log('cell        kernels    fwd ms  bwd ms  fwd GF/s  bwd GF/s  total GF/s');
+const opts = { repeats: repeats || 5 };
+const js = createRnnKernels('js');
+const wasm = createRnnKernels('wasm-simd');
+const row = (r) =>
+  `${r.cell.padEnd(11)} ${r.kernels.padEnd(9)} ${r.data.padEnd(9)} ${r.forwardMs.toFixed(1).padStart(8)} ${r.backwardMs.toFixed(1).padStart(8)} ` +
+  `${r.forwardGflops.toFixed(2).padStart(8)} ${r.backwardGflops.toFixed(2).padStart(8)} ${r.totalGflops.toFixed(2).padStart(8)}`;
+console.log(`T=${shape.T} B=${shape.B} H=${shape.H}, median of ${opts.repeats}; flops = recurrent matmuls only (fwd 2·B·H·gH per step, bwd twice that)`);
+console.log('cell        kernels   data        fwd ms   bwd ms  fwd GF/s bwd GF/s  fb GF/s');
 for (const cell of ['lstm', 'gru', 'simple_rnn']) {
-  const rows = kernels.map((k) => measureKernelGflops(k, cell, shape, { repeats: repeats || 5 }));
-  for (const r of rows) {
-    console.log(
-      `${cell.padEnd(11)} ${r.kernels.padEnd(9)} ${r.forwardMs.toFixed(1).padStart(7)} ${r.backwardMs.toFixed(1).padStart(7)} ` +
-        `${r.forwardGflops.toFixed(2).padStart(9)} ${r.backwardGflops.toFixed(2).padStart(9)} ${r.totalGflops.toFixed(2).padStart(11)}`
-    );
-  }
-  console.log(`${cell.padEnd(11)} wasm-simd / js: ${(rows[0].forwardMs + rows[0].backwardMs) / (rows[1].forwardMs + rows[1].backwardMs) > 0 ? ((rows[0].forwardMs + rows[0].backwardMs) / (rows[1].forwardMs + rows[1].backwardMs)).toFixed(1) : '-'}x`);
+  const j = measureKernelGflops(js, cell, shape, opts);
+  const w = measureKernelGflops(wasm, cell, shape, opts);
+  const v = measureKernelGflops(wasm, cell, shape, { ...opts, data: 'vanishing' });
+  for (const r of [j, w, v]) console.log(row(r));
+  const total = (r) => r.forwardMs + r.backwardMs;
+  console.log(`${cell.padEnd(11)} wasm-simd is ${(total(j) / total(w)).toFixed(1)}x js; vanishing/random time ${(total(v) / total(w)).toFixed(2)}`);
 }

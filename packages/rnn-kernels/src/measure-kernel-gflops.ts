@@ -6,12 +6,19 @@ export interface KernelGflopsOptions {
   repeats?: number;
   /** Seed of the uniform random inputs. Default 1. */
   seed?: number;
+  /**
+   * 'vanishing': recurrent weights x0.01 and the forget (LSTM) / update (GRU) gate saturated, so the gradient
+   * decays below float32's normal range within ~20 steps: without the subnormal flush this is the slow case.
+   * Default 'random'.
+   */
+  data?: 'random' | 'vanishing';
 }
 
 export interface KernelGflops {
   kernels: RnnKernels['name'];
   cell: RnnCellKind;
   shape: RecurrenceShape;
+  data: 'random' | 'vanishing';
   /** Median wall time of one whole-sequence forward, ms. */
   forwardMs: number;
   /** Median wall time of one whole-sequence backward with computeDu (GRU always computes du), ms. */
@@ -43,7 +50,12 @@ export function measureKernelGflops(kernels: RnnKernels, cell: RnnCellKind, shap
     });
   const g = GATES[cell];
   const xp = rand(T * B * g * H, 1);
-  const u = rand(H * g * H, 1 / Math.sqrt(H));
+  const vanishing = options.data === 'vanishing';
+  const u = rand(H * g * H, (vanishing ? 0.01 : 1) / Math.sqrt(H));
+  const saturated = cell === 'lstm' ? 1 : cell === 'gru' ? 0 : -1;
+  if (vanishing && saturated >= 0) {
+    for (let r = 0; r < T * B; r++) xp.fill(-6, (r * g + saturated) * H, (r * g + saturated + 1) * H);
+  }
   const h0 = rand(B * H, 0.5);
   const dh = rand(T * B * H, 1);
   let run: () => { fwd: () => void; bwd: () => void };
@@ -75,6 +87,7 @@ export function measureKernelGflops(kernels: RnnKernels, cell: RnnCellKind, shap
     kernels: kernels.name,
     cell,
     shape: { T, B, H },
+    data: vanishing ? 'vanishing' : 'random',
     forwardMs,
     backwardMs,
     forwardFlops,

@@ -3,6 +3,7 @@
  * (16-byte aligned), copies the inputs in, runs, and copies the outputs out. Nothing survives a call, so
  * there is no allocator; the memory only grows (to the largest call seen) and is reused.
  */
+import { SeqtrainError } from '@seqtrain/common';
 import type { WasmMemory } from './wasm-api.js';
 
 const ALIGN_BYTES = 16;
@@ -25,7 +26,19 @@ export class WasmArena {
       at = alignUp(at + 4 * floats[key]);
     }
     const have = this.memory.buffer.byteLength;
-    if (at > have) this.memory.grow(Math.ceil((at - have) / WASM_PAGE_BYTES));
+    if (at > have) {
+      try {
+        this.memory.grow(Math.ceil((at - have) / WASM_PAGE_BYTES));
+      } catch (err) {
+        throw new SeqtrainError(
+          'ERR_KERNEL_UNAVAILABLE',
+          `The wasm-simd RNN kernels need ${Math.ceil(at / 2 ** 20)} MiB of WebAssembly memory for this call and could not grow to it ` +
+            `(${(err as Error).message}; wasm32 memory stops at 4 GiB). Split the batch or the sequence, or use the js kernels.`,
+          { requiredBytes: at },
+          { cause: err }
+        );
+      }
+    }
     return out;
   }
 

@@ -52,12 +52,12 @@ let cached: WasmLoadResult | undefined;
 
 /** Compiles and instantiates the shipped wasm once per process (synchronously); the reason when it cannot. */
 export function loadWasmRnnKernels(): WasmLoadResult {
-  cached ??= load();
+  cached ??= loadWasmRnnKernelsFrom(fileURLToPath(WASM_FILE_URL));
   return cached;
 }
 
-function load(): WasmLoadResult {
-  const file = fileURLToPath(WASM_FILE_URL);
+/** Compiles and instantiates the kernels from `file`, uncached; the reason when it cannot. */
+export function loadWasmRnnKernelsFrom(file: string): WasmLoadResult {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
