@@ -10,7 +10,7 @@
  * zero except at the last step, which is what the backward kernel's dcT takes.
  */
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
-import { concat, engine, expandDims, matMul, reshape, slice, squeeze, zerosLike } from '@tensorflow/tfjs-core';
+import { engine, reshape, slice, squeeze, zerosLike } from '@tensorflow/tfjs-core';
 import type { RecurrentActivation } from '@seqtrain/rnn-kernels';
 import { activeRnnKernels } from './active-kernels.js';
 import { kernelIo, type CpuBackendName } from './kernel-io.js';
@@ -86,8 +86,18 @@ function lstmBackwardFunc(backendName: CpuBackendName): KernelFunc {
       gates: read('gates'),
       dh: read('dh'),
       dcT: read('dcT'),
+      // dU = Hprev^T·dxp in the kernel, not as one backend matmul: tfjs-wasm 4.22's matmul is slow exactly
+      // there (T=40 B=128 H=128 on the 2-core machine: transposeA matmul 2.0 s, transpose + matmul 0.47 s,
+      // the kernel's dU 0.09 s).
+      computeDu: true,
     });
-    return [io.write([T, B, 4 * H], result.dxp), io.write([B, H], result.dh0), io.write([B, H], result.dc0)];
+    if (result.du === undefined) throw new Error(`${activeRnnKernels().name} lstmBackward returned no du although computeDu was set`);
+    return [
+      io.write([T, B, 4 * H], result.dxp),
+      io.write([B, H], result.dh0),
+      io.write([B, H], result.dc0),
+      io.write([H, 4 * H], result.du),
+    ];
   };
 }
 
@@ -96,18 +106,6 @@ export function lstmSequenceKernelConfigs(backendName: CpuBackendName): KernelCo
     { kernelName: LSTM_SEQUENCE, backendName, kernelFunc: lstmForwardFunc(backendName) },
     { kernelName: LSTM_SEQUENCE_GRAD, backendName, kernelFunc: lstmBackwardFunc(backendName) },
   ];
-}
-
-/**
- * dU = Hprev^T · dxp with Hprev = [h0; h_0 .. h_{T-2}], one [H, T·B] x [T·B, 4H] matmul: the
- * backend's matmul outruns a per-step outer product, and the kernels flush subnormals out of dxp, so
- * the matmul's speed does not depend on the data.
- */
-export function recurrentKernelGrad(h0: Tensor, h: Tensor, dxp: Tensor): Tensor2D {
-  const [T, B, H] = h.shape as [number, number, number];
-  const G = dxp.shape[2] as number;
-  const prev = T === 1 ? expandDims(h0, 0) : concat([expandDims(h0, 0), slice(h, [0, 0, 0], [T - 1, B, H])], 0);
-  return matMul(reshape(prev, [T * B, H]), reshape(dxp, [T * B, G]), true, false);
 }
 
 export const lstmSequenceGradConfig: GradConfig = {
@@ -119,14 +117,14 @@ export const lstmSequenceGradConfig: GradConfig = {
     const [dh, dc] = dy as [Tensor, Tensor];
     const [T, B, H] = h.shape as [number, number, number];
     const dcT = squeeze(slice(dc, [T - 1, 0, 0], [1, B, H]), [0]);
-    const [dxp, dh0, dc0] = engine().runKernel(
+    const [dxp, dh0, dc0, du] = engine().runKernel(
       LSTM_SEQUENCE_GRAD,
       { xp, u, h0, c0, mask, h, c, gates, dh, dcT },
       attrs
-    ) as Tensor[] as [Tensor, Tensor, Tensor];
+    ) as Tensor[] as [Tensor, Tensor, Tensor, Tensor];
     return {
       xp: () => dxp,
-      u: () => recurrentKernelGrad(h0, h, dxp),
+      u: () => du,
       h0: () => dh0,
       c0: () => dc0,
       mask: () => zerosLike(mask),

@@ -9,7 +9,6 @@ import type { SimpleRnnActivation } from '@seqtrain/rnn-kernels';
 import { activeRnnKernels } from './active-kernels.js';
 import { kernelIo, type CpuBackendName } from './kernel-io.js';
 import { SIMPLE_RNN_SEQUENCE, SIMPLE_RNN_SEQUENCE_GRAD } from './kernel-names.js';
-import { recurrentKernelGrad } from './lstm-sequence.js';
 import { noMask, checkMask, checkShape, kernelInput, sequenceDims } from './sequence-shape.js';
 
 function activationAttr(attrs: NamedAttrMap | undefined): SimpleRnnActivation {
@@ -68,8 +67,10 @@ function simpleRnnBackwardFunc(backendName: CpuBackendName): KernelFunc {
       activation: activationAttr(params.attrs),
       h: read('h'),
       dh: read('dh'),
+      computeDu: true,
     });
-    return [io.write([T, B, H], result.dxp), io.write([B, H], result.dh0)];
+    if (result.du === undefined) throw new Error(`${activeRnnKernels().name} simpleRnnBackward returned no du although computeDu was set`);
+    return [io.write([T, B, H], result.dxp), io.write([B, H], result.dh0), io.write([H, H], result.du)];
   };
 }
 
@@ -87,10 +88,10 @@ export const simpleRnnSequenceGradConfig: GradConfig = {
   gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
     const [xp, u, h0, mask, h] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
     const dh = Array.isArray(dy) ? (dy[0] as Tensor) : dy;
-    const [dxp, dh0] = engine().runKernel(SIMPLE_RNN_SEQUENCE_GRAD, { xp, u, h0, mask, h, dh }, attrs) as Tensor[] as [Tensor, Tensor];
+    const [dxp, dh0, du] = engine().runKernel(SIMPLE_RNN_SEQUENCE_GRAD, { xp, u, h0, mask, h, dh }, attrs) as Tensor[] as [Tensor, Tensor, Tensor];
     return {
       xp: () => dxp,
-      u: () => recurrentKernelGrad(h0, h, dxp),
+      u: () => du,
       h0: () => dh0,
       mask: () => zerosLike(mask),
     };
