@@ -19,29 +19,6 @@ export function put(p: usize, i: i32, v: f32): void {
   store<f32>(p + (<usize>i << 2), v);
 }
 
-@inline
-export function sigmoid(x: f32): f32 {
-  return 1.0 / (1.0 + Mathf.exp(-x));
-}
-
-@inline
-export function hardSigmoid(x: f32): f32 {
-  return Mathf.min(1.0, Mathf.max(0.0, <f32>0.2 * x + <f32>0.5));
-}
-
-/** The recurrent activation: hard = 1 for hard_sigmoid, 0 for sigmoid. */
-@inline
-export function ra(x: f32, hard: i32): f32 {
-  return flush(hard ? hardSigmoid(x) : sigmoid(x));
-}
-
-/** d ra / dx in terms of the activated value y. */
-@inline
-export function raGrad(y: f32, hard: i32): f32 {
-  if (hard) return y > 0 && y < 1 ? <f32>0.2 : 0;
-  return y * (1 - y);
-}
-
 /** Is batch row b present at step t (mask == 0 means no mask)? */
 @inline
 export function present(mask: usize, t: i32, B: i32, b: i32): bool {

@@ -1,9 +1,7 @@
 // GRU recurrence, reset_after=false (contract: src/types.ts). Per step a [B,H]x[H,2H] gemm for z, r and a
 // [B,H]x[H,H] gemm of (r*h) for the candidate.
 import { addRange, flushRange, ld, present, st, transpose } from './common';
-import { flushV, raGradV, raV, tanhV } from './vmath';
-
-const ONE = f32x4.splat(1);
+import { one, flushV, raGradV, raV, tanhV } from './vmath';
 import { gemm } from './gemm';
 
 /** rh ([B,H]) is scratch. */
@@ -41,7 +39,7 @@ export function gruForward(T: i32, B: i32, H: i32, xp: usize, u: usize, h0: usiz
         const hh = flushV(tanhV(ld(g, 2 * H + j, full)));
         const z = ld(g, j, full);
         st(g, 2 * H + j, hh, full);
-        st(h, so + j, flushV(f32x4.add(f32x4.mul(z, ld(hp, b * H + j, full)), f32x4.mul(f32x4.sub(ONE, z), hh))), full);
+        st(h, so + j, flushV(f32x4.add(f32x4.mul(z, ld(hp, b * H + j, full)), f32x4.mul(f32x4.sub(one(), z), hh))), full);
         j += full ? 4 : 1;
       }
     }
@@ -78,7 +76,7 @@ export function gruBackward(
         const z = ld(g, j, full);
         const hh = ld(g, 2 * H + j, full);
         st(d, j, flushV(f32x4.mul(f32x4.mul(d1, f32x4.sub(ld(hp, sr + j, full), hh)), raGradV(z, hard))), full);
-        st(d, 2 * H + j, flushV(f32x4.mul(f32x4.mul(d1, f32x4.sub(ONE, z)), f32x4.sub(ONE, f32x4.mul(hh, hh)))), full);
+        st(d, 2 * H + j, flushV(f32x4.mul(f32x4.mul(d1, f32x4.sub(one(), z)), f32x4.sub(one(), f32x4.mul(hh, hh)))), full);
         j += full ? 4 : 1;
       }
     }

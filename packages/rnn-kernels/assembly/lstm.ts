@@ -1,9 +1,7 @@
 // LSTM recurrence over the whole sequence (contract: src/types.ts). Per step one gemm [B,H]x[H,4H] into the
 // step's gate block (pre-filled with xp), then the gate nonlinearities in place.
 import { addRange, flushRange, ld, present, st, transpose } from './common';
-import { flushV, raGradV, raV, tanhV } from './vmath';
-
-const ONE = f32x4.splat(1);
+import { one, flushV, raGradV, raV, tanhV } from './vmath';
 import { gemm } from './gemm';
 
 export function lstmForward(
@@ -82,10 +80,10 @@ export function lstmBackward(
         const gg = ld(g, 2 * H + j, full);
         const o = ld(g, 3 * H + j, full);
         const tc = tanhV(ld(c, so + j, full));
-        const dc = f32x4.add(ld(dcn, sr + j, full), f32x4.mul(f32x4.mul(dh1, o), f32x4.sub(ONE, f32x4.mul(tc, tc))));
+        const dc = f32x4.add(ld(dcn, sr + j, full), f32x4.mul(f32x4.mul(dh1, o), f32x4.sub(one(), f32x4.mul(tc, tc))));
         st(d, j, flushV(f32x4.mul(f32x4.mul(dc, gg), raGradV(i, hard))), full);
         st(d, H + j, flushV(f32x4.mul(f32x4.mul(dc, ld(cp, sr + j, full)), raGradV(f, hard))), full);
-        st(d, 2 * H + j, flushV(f32x4.mul(f32x4.mul(dc, i), f32x4.sub(ONE, f32x4.mul(gg, gg)))), full);
+        st(d, 2 * H + j, flushV(f32x4.mul(f32x4.mul(dc, i), f32x4.sub(one(), f32x4.mul(gg, gg)))), full);
         st(d, 3 * H + j, flushV(f32x4.mul(f32x4.mul(dh1, tc), raGradV(o, hard))), full);
         st(dcn, sr + j, flushV(f32x4.mul(dc, f)), full);
         j += full ? 4 : 1;

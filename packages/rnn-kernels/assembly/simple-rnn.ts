@@ -1,8 +1,6 @@
 // SimpleRNN recurrence (contract: src/types.ts). act: 0 = tanh, 1 = relu, 2 = linear.
 import { addRange, flushRange, ld, present, st, transpose } from './common';
-import { flushV, tanhV } from './vmath';
-
-const ONE = f32x4.splat(1);
+import { one, flushV, tanhV } from './vmath';
 import { gemm } from './gemm';
 
 export function simpleRnnForward(T: i32, B: i32, H: i32, xp: usize, u: usize, h0: usize, mask: usize, h: usize, act: i32): void {
@@ -51,7 +49,7 @@ export function simpleRnnBackward(
         const full = j + 4 <= H;
         const d = ld(dht, sr + j, full);
         const y = ld(h, so + j, full);
-        const g = act == 0 ? f32x4.sub(ONE, f32x4.mul(y, y)) : act == 1 ? v128.and(ONE, f32x4.gt(y, f32x4.splat(0))) : ONE;
+        const g = act == 0 ? f32x4.sub(one(), f32x4.mul(y, y)) : act == 1 ? v128.and(one(), f32x4.gt(y, f32x4.splat(0))) : one();
         st(dxt, sr + j, flushV(f32x4.mul(d, g)), full);
         j += full ? 4 : 1;
       }
