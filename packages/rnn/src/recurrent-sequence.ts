@@ -5,10 +5,11 @@
  * one; goBackwards reverses the inputs and mask in time and leaves the outputs in processing order
  * (Bidirectional reverses them back); missing initial states are zeros.
  */
-import type { Tensor, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
-import { add, cast, matMul, reshape, reverse, slice, transpose, zeros } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor1D, Tensor2D, Tensor3D } from '@tensorflow/tfjs-core';
+import { cast, reshape, reverse, slice, transpose, zeros } from '@tensorflow/tfjs-core';
 import type { RecurrentActivation, SimpleRnnActivation } from '@seqtrain/rnn-kernels';
 import { gruSequence } from './gru-sequence.js';
+import { projectInputs } from './input-projection.js';
 import { lstmSequence } from './lstm-sequence.js';
 import { gruOps, lstmOps, simpleRnnOps } from './ops-recurrence.js';
 import { simpleRnnSequence } from './simple-rnn-sequence.js';
@@ -88,8 +89,12 @@ export function runSequence(req: SequenceRequest): SequenceResult {
   const G = GATES[kind] * H;
   let xT: Tensor = transpose(req.x, [1, 0, 2]);
   if (req.goBackwards) xT = reverse(xT, 0);
-  let projected = matMul(reshape(xT, [T * B, D]), cell.kernel.read());
-  if (cell.bias !== null) projected = add(projected, cell.bias.read());
+  const projected = projectInputs(
+    reshape(xT, [T * B, D]),
+    cell.kernel.read() as Tensor2D,
+    cell.bias === null ? null : (cell.bias.read() as Tensor1D),
+    req.impl === 'fused'
+  );
   const xp = reshape(projected, [T, B, G]) as Tensor3D;
   let mask: Tensor2D | null = null;
   if (req.mask !== null) {
