@@ -29,8 +29,9 @@ const WORKSPACE_ROOT = path.dirname(fileURLToPath(import.meta.url));
 const TFJS = ['@tensorflow/*'];
 
 const LIBS_BELOW_APPS = 'Apps depend on packages, never the reverse.';
-const LAYERS = 'The packages are layered: common <- protocol, collective, data, backend <- models <- trainer (README, Architecture).';
-const NO_TFJS = 'tfjs stays in backend, models and trainer.';
+const LAYERS =
+  'The packages are layered: common <- protocol, collective, data, backend, rnn-kernels <- rnn <- models <- trainer (README, Architecture).';
+const NO_TFJS = 'tfjs stays in backend, rnn, models and trainer.';
 
 /**
  * onlyDependOnLibsWithTags: each workspace dependency must carry at least one of these tags.
@@ -58,7 +59,18 @@ export const DEP_CONSTRAINTS = [
     reason: `${LAYERS} Data hands out Int32Array batches and knows nothing of models, training or tensors.`,
   },
   { sourceTag: 'scope:backend', onlyDependOnLibsWithTags: ['scope:common'], reason: LAYERS },
-  { sourceTag: 'scope:models', onlyDependOnLibsWithTags: ['scope:common', 'scope:backend'], reason: LAYERS },
+  {
+    sourceTag: 'scope:rnn-kernels',
+    onlyDependOnLibsWithTags: ['scope:common'],
+    bannedExternalImports: TFJS,
+    reason: `${LAYERS} The recurrence kernels compute on Float32Arrays and know nothing of tfjs.`,
+  },
+  {
+    sourceTag: 'scope:rnn',
+    onlyDependOnLibsWithTags: ['scope:common', 'scope:backend', 'scope:rnn-kernels'],
+    reason: LAYERS,
+  },
+  { sourceTag: 'scope:models', onlyDependOnLibsWithTags: ['scope:common', 'scope:backend', 'scope:rnn'], reason: LAYERS },
   {
     sourceTag: 'scope:trainer',
     onlyDependOnLibsWithTags: ['scope:common', 'scope:backend', 'scope:models', 'scope:collective'],

@@ -45,6 +45,11 @@ export const ENV_SCHEMA = z.object({
   SEQTRAIN_AGENT_ID: z.string().min(1).optional(),
   /** Set by the worker agent: the coordinator's ws:// address for its training processes. */
   SEQTRAIN_COORDINATOR: z.string().min(1).optional(),
+  /**
+   * How @seqtrain/rnn's LSTM/GRU/SimpleRNN layers run a sequence: auto (the fused kernel on cpu and
+   * wasm, the reformulated op graph elsewhere), fused, ops, or layers (stock tfjs-layers' step loop).
+   */
+  SEQTRAIN_RNN_IMPL: z.enum(['auto', 'fused', 'ops', 'layers']).optional(),
 });
 
 export type SeqtrainEnv = z.infer<typeof ENV_SCHEMA>;

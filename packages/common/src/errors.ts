@@ -33,7 +33,9 @@ export type ErrorCode =
   /** Some ranks entered a collective and others did not within the stall-abort threshold; details.missing lists them. */
   | 'ERR_STALLED'
   /** A training process lost the coordinator and could not reach it again within its retry budget; details.address names it. */
-  | 'ERR_COORDINATOR_UNREACHABLE';
+  | 'ERR_COORDINATOR_UNREACHABLE'
+  /** A compute kernel asked for by name (e.g. the wasm-simd RNN kernels) cannot run here: its file is missing or the runtime lacks the feature. */
+  | 'ERR_KERNEL_UNAVAILABLE';
 
 export interface SeqtrainErrorDetails {
   /** The rank the error concerns (the disagreeing or failing one), when there is one. */

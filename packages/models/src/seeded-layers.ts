@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { gru, lstm, registerRnnKernels, simpleRNN, useFastRecurrentLayers } from '@seqtrain/rnn';
 import type { RecurrentCell } from './char-lm.js';
 import { fastOrthogonal } from './fast-orthogonal.js';
 
@@ -50,8 +51,15 @@ export interface RecurrentArgs {
   inputShape?: number[];
 }
 
-/** One recurrent layer of `cell` kind with Keras' default initializers, seeded. */
+/**
+ * One recurrent layer of `cell` kind with Keras' default initializers, seeded. The layers are
+ * @seqtrain/rnn's (tfjs-layers' classes with a fused whole-sequence call; same weights, config and
+ * model.json), and tfjs is told to build them wherever it deserializes LSTM/GRU/SimpleRNN: in
+ * Bidirectional's backward copy and in tf.loadLayersModel (checkpoints, resume).
+ */
 export function seededRecurrent(seeds: SeedSequence, cell: RecurrentCell, args: RecurrentArgs): tfl.layers.Layer {
+  registerRnnKernels();
+  useFastRecurrentLayers();
   const common = {
     ...args,
     kernelInitializer: tfl.initializers.glorotUniform({ seed: seeds.next() }),
@@ -60,11 +68,11 @@ export function seededRecurrent(seeds: SeedSequence, cell: RecurrentCell, args: 
   };
   switch (cell) {
     case 'lstm':
-      return tfl.layers.lstm({ ...common, unitForgetBias: true });
+      return lstm({ ...common, unitForgetBias: true });
     case 'gru':
-      return tfl.layers.gru(common);
+      return gru(common);
     case 'simple_rnn':
-      return tfl.layers.simpleRNN(common);
+      return simpleRNN(common);
   }
 }
 

@@ -7,3 +7,6 @@ export { fitAlphaBeta, ringAllreduceSeconds, hierarchicalAllreduceSeconds, onLin
 export type { AlphaBeta, LinkSpec, MeasuredAllreduce, ModelSpec, Prediction, PredictOptions } from './cost-model.js';
 export { runChaosBench } from './chaos-bench.js';
 export type { ChaosBenchOptions, ChaosBenchResult } from './chaos-bench.js';
+export { MATMUL_SIZE, RNN_BENCH_DEFAULTS, measureMatmulGflops, rnnStepFlops, runRnnBench } from './rnn-bench.js';
+export type { RnnBenchBackend, RnnBenchCell, RnnBenchOptions } from './rnn-bench.js';
+export type { RnnBenchRow } from './rnn-bench-table.js';

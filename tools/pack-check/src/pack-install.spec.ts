@@ -23,10 +23,10 @@ const exec = promisify(execFile);
 const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CONSUMER_SOURCE = fileURLToPath(new URL('./consumer/train-two-ranks.ts', import.meta.url));
 /** The publishable packages, in dependency order. */
-const PACKAGES = ['common', 'protocol', 'collective', 'data', 'backend', 'models', 'trainer'] as const;
+const PACKAGES = ['common', 'protocol', 'collective', 'data', 'backend', 'rnn-kernels', 'rnn', 'models', 'trainer'] as const;
 const NPM_INSTALL_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline'];
 /** Packages that must share ONE @tensorflow/tfjs-core: backend sets the backend the others compute on. */
-const TFJS_USERS = ['backend', 'models', 'trainer'] as const;
+const TFJS_USERS = ['backend', 'rnn', 'models', 'trainer'] as const;
 const CHILD_MAX_BUFFER_BYTES = 64 * 1024 * 1024;
 
 interface PackResult {

@@ -1,0 +1,15 @@
+export { FastGRU, FastLSTM, FastSimpleRNN, gru, lstm, simpleRNN, useFastRecurrentLayers, useStockRecurrentLayers } from './fast-recurrent-layers.js';
+export type { GruLayerArgs, LstmLayerArgs, SimpleRnnLayerArgs } from './fast-recurrent-layers.js';
+export { registerRnnKernels, rnnKernelNames } from './register-rnn-kernels.js';
+export type { RegisterRnnKernelsOptions } from './register-rnn-kernels.js';
+export { activeRnnKernels } from './active-kernels.js';
+export { FUSED_BACKENDS, RNN_IMPL_CHOICES, fusedAvailable, resolveRnnImpl, rnnImplChoice, setRnnImpl } from './rnn-impl.js';
+export type { RnnImpl, RnnImplChoice } from './rnn-impl.js';
+export { lstmSequence } from './lstm-sequence.js';
+export type { LstmSequenceResult } from './lstm-sequence.js';
+export { gruSequence } from './gru-sequence.js';
+export { simpleRnnSequence } from './simple-rnn-sequence.js';
+export { gruOps, lstmOps, simpleRnnOps } from './ops-recurrence.js';
+export { GATES, runSequence } from './recurrent-sequence.js';
+export type { CellKind, SequenceRequest, SequenceResult } from './recurrent-sequence.js';
+export * from './kernel-names.js';
