@@ -25,6 +25,14 @@ export const ENV_SCHEMA = z.object({
   SEQTRAIN_AGENT_ID: z.string().min(1).optional(),
   /** Set by the worker agent: the coordinator's ws:// address for its training processes. */
   SEQTRAIN_COORDINATOR: z.string().min(1).optional(),
+  /** Shared secret every process proves it holds (HMAC challenge-response) before any other frame; never sent. */
+  SEQTRAIN_SECRET: z.string().min(1).optional(),
+  /** PEM certificate file: the coordinator and the ring listeners serve wss:// with it (with SEQTRAIN_TLS_KEY). */
+  SEQTRAIN_TLS_CERT: z.string().min(1).optional(),
+  /** PEM private key file of SEQTRAIN_TLS_CERT. */
+  SEQTRAIN_TLS_KEY: z.string().min(1).optional(),
+  /** PEM CA file a process trusts for wss:// peers (e.g. a self-signed certificate); default: the system's CAs. */
+  SEQTRAIN_TLS_CA: z.string().min(1).optional(),
 });
 
 export type SeqtrainEnv = z.infer<typeof ENV_SCHEMA>;

@@ -27,7 +27,13 @@ export type ErrorCode =
   /** A system tool a launcher drives (ip, tc, kubectl, sbatch) is missing, lacks privileges, or failed; details.command names it. */
   | 'ERR_SYSTEM_COMMAND'
   /** A download answered with an HTTP error, failed on the network, or did not match its expected sha256; details.url names it. */
-  | 'ERR_DOWNLOAD_FAILED';
+  | 'ERR_DOWNLOAD_FAILED'
+  /** A peer failed the shared-secret handshake (wrong, missing or replayed proof), or a peer could not prove it holds the secret. */
+  | 'ERR_AUTH_FAILED'
+  /** A peer did not finish the auth handshake in time. */
+  | 'ERR_AUTH_TIMEOUT'
+  /** Every K steps the ranks compare parameter checksums; details.ranks lists those that differ from rank 0. */
+  | 'ERR_REPLICA_DIVERGED';
 
 export interface SeqtrainErrorDetails {
   /** The rank the error concerns (the disagreeing or failing one), when there is one. */
