@@ -18,12 +18,12 @@ export interface JobCoordinator {
 export async function startJobCoordinator(
   job: Job,
   runDir: string,
-  options: { say: (line: string) => void; tty: boolean; logger?: Logger }
+  options: { say: (line: string) => void; tty: boolean; logger?: Logger; insecure?: boolean }
 ): Promise<JobCoordinator> {
   const dataDir = await prepareJobData(job, runDir, options.say);
   await checkJobModel(job, dataDir);
   const progress = new RunProgress({ tty: options.tty, logEvery: job.logEvery });
-  const coordinator = await Coordinator.start({ job, runDir, dataDir, logger: options.logger, onEvent: (e) => progress.handle(e) });
+  const coordinator = await Coordinator.start({ job, runDir, dataDir, logger: options.logger, onEvent: (e) => progress.handle(e), insecure: options.insecure });
   return { coordinator, progress };
 }
 

@@ -31,8 +31,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { DEFAULTS, SeqtrainError, createLogger, errorFromJSON, readEnv, type Logger } from '@seqtrain/common';
+import type { WebSocketServer, WebSocket, RawData } from 'ws';
+import { DEFAULTS, SeqtrainError, createLogger, errorFromJSON, loadSecurityConfig, readEnv, type Logger, type SecurityConfig } from '@seqtrain/common';
+import { closeWebSocketServer, listenWebSocketServer } from '@seqtrain/collective';
 import { readDatasetManifest, type DatasetManifest } from '@seqtrain/data';
 import {
   PROTOCOL_VERSION,
@@ -47,6 +48,7 @@ import {
 import type { CoordinatorEvent, RankStepStats } from './coordinator-event.js';
 import { DashboardServer } from './dashboard-server.js';
 import { modelFieldsFromManifest } from './dataset-model-fields.js';
+import { admitControlConnection, assertSafeBind } from './control-security.js';
 import { ReplyCollector } from './reply-collector.js';
 import { Rendezvous, type Member } from './rendezvous.js';
 import { RunDirectory, type RunSummary, type StepMetrics } from './run-directory.js';
@@ -65,6 +67,10 @@ export interface CoordinatorOptions {
   dataDir: string;
   logger?: Logger;
   onEvent?: (event: CoordinatorEvent) => void;
+  /** Shared secret (every connection must prove it) and TLS certificate (wss://); default: SEQTRAIN_SECRET / SEQTRAIN_TLS_*. */
+  security?: SecurityConfig;
+  /** Allow a non-loopback bind without a secret (--insecure). */
+  insecure?: boolean;
 }
 
 type Ws = WebSocket;
@@ -130,7 +136,10 @@ export class Coordinator {
     this.everyoneJoined = new Promise<void>((res) => {
       this.signalJoined = res;
     });
-    server.on('connection', (ws) => this.accept(ws));
+    const security = options.security ?? loadSecurityConfig();
+    server.on('connection', (ws, request) =>
+      admitControlConnection(ws, request, security, this.log, (authenticated) => this.accept(authenticated), (reason) => this.emit({ type: 'refused', reason }))
+    );
     this.done = this.run();
     this.done.catch(() => {});
   }
@@ -139,30 +148,25 @@ export class Coordinator {
     const manifest = await readDatasetManifest(options.dataDir);
     // Refuses a dataset kind no job can train on yet, before anything listens.
     modelFieldsFromManifest(manifest, options.dataDir);
-    const server = new WebSocketServer({
+    const security = options.security ?? loadSecurityConfig();
+    assertSafeBind(options.job.host, security, options.insecure ?? false);
+    const { server, scheme, port } = await listenWebSocketServer({
       host: options.job.host,
       port: options.job.port,
-      perMessageDeflate: false,
-      maxPayload: DEFAULTS.MAX_CONTROL_MESSAGE_BYTES,
+      tls: security.tls,
+      maxPayloadBytes: DEFAULTS.MAX_CONTROL_MESSAGE_BYTES,
+      what: 'Coordinator',
     });
-    await new Promise<void>((res, rej) => {
-      server.once('listening', res);
-      server.once('error', (err) =>
-        rej(new SeqtrainError('ERR_INVALID_ARGUMENT', `Coordinator cannot listen on ${options.job.host}:${options.job.port}: ${err.message}. Pick another --port.`, { field: 'port' }))
-      );
-    });
-    const addr = server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : options.job.port;
     let dashboard: DashboardServer | null = null;
     if (options.job.dashboard) {
       try {
         dashboard = await DashboardServer.start({ host: options.job.host, port: options.job.dashboardPort, job: options.job, runDir: options.runDir });
       } catch (err) {
-        await new Promise<void>((res) => server.close(() => res()));
+        await closeWebSocketServer(server);
         throw err;
       }
     }
-    const coordinator = new Coordinator(server, dashboard, options, manifest, `ws://${options.job.host}:${port}`);
+    const coordinator = new Coordinator(server, dashboard, { ...options, security }, manifest, `${scheme}://${options.job.host}:${port}`);
     coordinator.emit({ type: 'listening', address: coordinator.address });
     if (dashboard) coordinator.emit({ type: 'dashboard', url: dashboard.url });
     return coordinator;
@@ -175,7 +179,7 @@ export class Coordinator {
 
   async close(): Promise<void> {
     for (const ws of this.server.clients) ws.terminate();
-    await new Promise<void>((res) => this.server.close(() => res()));
+    await closeWebSocketServer(this.server);
     await this.dashboard?.close();
     this.runDir.close();
   }

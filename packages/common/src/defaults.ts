@@ -8,6 +8,8 @@ export const DEFAULTS = {
   MAX_FRAME_BYTES: 256 * 1024 * 1024,
   /** Largest control-plane message accepted by the coordinator. */
   MAX_CONTROL_MESSAGE_BYTES: 64 * 1024 * 1024,
+  /** How long a peer has to complete the auth handshake after connecting before it is refused. */
+  AUTH_HANDSHAKE_TIMEOUT_MS: 10_000,
   /** Loopback is the default so a local run never listens on a public interface. */
   HOST: '127.0.0.1',
   /** Record-batch cache of a dataset reader. The whole Moby Dick train set is ~33 MB as uint16. */

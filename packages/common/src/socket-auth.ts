@@ -111,6 +111,8 @@ export function authenticateIncoming(socket: HandshakeSocket, options: Authentic
 
 export interface AuthenticateOutgoingOptions extends ClientHandshakeOptions {
   timeoutMs: number;
+  /** Runs synchronously once the server is proven, before any later frame can be emitted: put the connection's own listeners on here. */
+  onAuthenticated?: () => void;
 }
 
 /** Call right after constructing the socket, before it opens. */
@@ -127,7 +129,10 @@ export function authenticateOutgoing(socket: HandshakeSocket, options: Authentic
       if (error) {
         socket.close(closeCodeOf(error.code), closeReason(`${error.code}: ${error.message}`));
         reject(error);
-      } else resolve();
+      } else {
+        options.onAuthenticated?.();
+        resolve();
+      }
     };
     const onMessage: MessageListener = (data, isBinary) => {
       if (isBinary) return finish(new SeqtrainError('ERR_AUTH_FAILED', `${options.server} sent a binary frame before the handshake finished.`, { server: options.server }));

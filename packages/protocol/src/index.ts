@@ -21,3 +21,4 @@ export {
 export type { RunSpec, WorkerMessage, CoordinatorMessage, MessageOf } from './protocol.js';
 export { JobSchema, OPTIMIZERS, BACKENDS, DATA_RECIPES, parseJob, mergeJobInputs } from './job.js';
 export type { Job, JobInput } from './job.js';
+export { CONTROL_AUTH } from './control-auth.js';
