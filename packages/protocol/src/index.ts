@@ -22,3 +22,4 @@ export type { RunSpec, WorkerMessage, CoordinatorMessage, MessageOf } from './pr
 export { JobSchema, OPTIMIZERS, BACKENDS, DATA_RECIPES, parseJob, mergeJobInputs } from './job.js';
 export type { Job, JobInput } from './job.js';
 export { CONTROL_AUTH } from './control-auth.js';
+export { CheckpointDirPath, SafeAbsolutePath, pathProblem } from './safe-path.js';

@@ -9,6 +9,7 @@
 import { Packr } from 'msgpackr';
 import { z } from 'zod';
 import { SeqtrainError } from '@seqtrain/common';
+import { CheckpointDirPath, SafeAbsolutePath } from './safe-path.js';
 
 /** 2: `evalDone` carries `correct` (classification accuracy). */
 export const PROTOCOL_VERSION = 2;
@@ -33,7 +34,7 @@ export const RunSpecSchema = z.object({
   /** Model config, including vocabSize/seqLen taken from the dataset and the job's seed. */
   modelConfig: z.record(z.string(), z.unknown()),
   /** Absolute path of the prepared dataset directory (holds manifest.json); every rank reads it. */
-  dataDir: z.string(),
+  dataDir: SafeAbsolutePath,
   /** Samples per step across all ranks. */
   globalBatch: z.number().int().positive(),
   /** Seed of the sampler's permutation and of the model's initialisers. */
@@ -45,7 +46,7 @@ export const RunSpecSchema = z.object({
   /** Backend choice the job asked for ('auto' lets each process pick). */
   backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
   /** Checkpoint to resume from (rank 0 loads it and broadcasts); null for a fresh start. */
-  resumeFrom: z.string().nullable(),
+  resumeFrom: SafeAbsolutePath.nullable(),
   /** Collective timeout for this job (ms). */
   collectiveTimeoutMs: z.number().int().positive(),
 });
@@ -169,8 +170,8 @@ export const EvaluateSchema = z.object({
 export const CheckpointSchema = z.object({
   type: z.literal('checkpoint'),
   step: z.number().int().nonnegative(),
-  /** Absolute directory rank 0 writes the checkpoint to. */
-  dir: z.string(),
+  /** Absolute directory rank 0 writes the checkpoint to: <run directory>/checkpoints/step-NNNNNNN. */
+  dir: CheckpointDirPath,
   /** Trainer state to record alongside the weights. */
   epoch: z.number().int().nonnegative(),
   stepInEpoch: z.number().int().nonnegative(),
