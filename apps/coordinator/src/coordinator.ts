@@ -32,7 +32,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { WebSocketServer, WebSocket, RawData } from 'ws';
-import { DEFAULTS, SeqtrainError, createLogger, errorFromJSON, loadSecurityConfig, readEnv, type Logger, type SecurityConfig } from '@seqtrain/common';
+import { DEFAULTS, SeqtrainError, closeReason, createLogger, errorFromJSON, loadSecurityConfig, readEnv, type Logger, type SecurityConfig } from '@seqtrain/common';
 import { closeWebSocketServer, listenWebSocketServer } from '@seqtrain/collective';
 import { readDatasetManifest, type DatasetManifest } from '@seqtrain/data';
 import {
@@ -247,8 +247,7 @@ export class Coordinator {
   private refuse(ws: Ws, reason: string): void {
     this.log.warn({ reason }, 'refused a peer');
     this.emit({ type: 'refused', reason });
-    // Close reasons are limited to 123 bytes by the WebSocket spec.
-    ws.close(CLOSE_REFUSED, Buffer.from(reason).subarray(0, 123).toString());
+    ws.close(CLOSE_REFUSED, closeReason(reason));
   }
 
   private onPeerError(ws: Ws, err: Error): void {

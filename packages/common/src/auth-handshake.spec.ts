@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClientHandshake, ServerHandshake, type HandshakeOutcome } from './auth-handshake.js';
+import { closeReason } from './socket-auth.js';
 
 const SECRET = 'a-shared-secret-of-enough-length';
 const server = (secret: string | null = SECRET, protocol = 'control/2') => new ServerHandshake({ secret, protocol, roles: ['trainer'] });
@@ -94,5 +95,15 @@ describe('auth handshake', () => {
     const u = server();
     u.challenge();
     expect(u.receive('x'.repeat(10_000))).toMatchObject({ kind: 'refused', error: { code: 'ERR_BAD_FRAME', message: expect.stringContaining('largest') } });
+  });
+});
+
+describe('closeReason', () => {
+  it('fits any text into 123 UTF-8 bytes without splitting a character', () => {
+    for (const text of ['é'.repeat(200), 'a' + '€'.repeat(100), '\u{1F600}'.repeat(50), 'plain']) {
+      const reason = closeReason(text);
+      expect(Buffer.byteLength(reason)).toBeLessThanOrEqual(123);
+      expect(text.startsWith(reason)).toBe(true);
+    }
   });
 });

@@ -7,7 +7,7 @@ export { createLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { AUTH_HANDSHAKE_VERSION, MAX_HANDSHAKE_MESSAGE_BYTES, ClientHandshake, ServerHandshake } from './auth-handshake.js';
 export type { AuthenticatedPeer, ClientHandshakeOptions, HandshakeOutcome, ServerHandshakeOptions } from './auth-handshake.js';
-export { AUTH_CLOSE_CODES, authenticateIncoming, authenticateOutgoing } from './socket-auth.js';
+export { AUTH_CLOSE_CODES, authenticateIncoming, authenticateOutgoing, closeReason } from './socket-auth.js';
 export type { AuthenticateIncomingOptions, AuthenticateOutgoingOptions, HandshakeSocket } from './socket-auth.js';
 export { MIN_SECRET_CHARS, isLoopbackHost, loadSecurityConfig, securityEnv } from './security-config.js';
 export type { SecurityConfig, SecuritySources, TlsMaterial } from './security-config.js';

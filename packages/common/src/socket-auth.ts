@@ -49,9 +49,21 @@ function textOf(data: Buffer | ArrayBuffer | Buffer[]): string {
   return data.toString('utf8');
 }
 
-/** Close reasons are limited to 123 bytes by the WebSocket spec. */
-function closeReason(text: string): string {
-  return Buffer.from(text).subarray(0, 120).toString();
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/**
+ * `text` cut to fit a WebSocket close reason (at most 123 UTF-8 bytes, or ws throws). Cut by whole
+ * characters: cutting the bytes can split a character, whose replacement character is longer again.
+ */
+export function closeReason(text: string): string {
+  let out = '';
+  let size = 0;
+  for (const char of text) {
+    size += Buffer.byteLength(char);
+    if (size > MAX_CLOSE_REASON_BYTES) break;
+    out += char;
+  }
+  return out;
 }
 
 export interface AuthenticateIncomingOptions extends ServerHandshakeOptions {
