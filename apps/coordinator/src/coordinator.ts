@@ -30,7 +30,7 @@
  *  close() stops both servers; the dashboard is not kept after the run.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { WebSocketServer, WebSocket, RawData } from 'ws';
 import { DEFAULTS, SeqtrainError, closeReason, createLogger, errorFromJSON, loadSecurityConfig, readEnv, type Logger, type SecurityConfig } from '@seqtrain/common';
 import { closeWebSocketServer, listenWebSocketServer } from '@seqtrain/collective';
@@ -48,6 +48,7 @@ import {
 import type { CoordinatorEvent, RankStepStats } from './coordinator-event.js';
 import { DashboardServer } from './dashboard-server.js';
 import { modelFieldsFromManifest } from './dataset-model-fields.js';
+import { pruneCheckpoints } from './checkpoint-retention.js';
 import { admitControlConnection, assertSafeBind } from './control-security.js';
 import { ReplyCollector } from './reply-collector.js';
 import { Rendezvous, type Member } from './rendezvous.js';
@@ -427,6 +428,7 @@ export class Coordinator {
       backend: job.backend,
       resumeFrom: job.resume ? resolve(job.resume) : null,
       collectiveTimeoutMs: readEnv().SEQTRAIN_COLLECTIVE_TIMEOUT_MS ?? DEFAULTS.COLLECTIVE_TIMEOUT_MS,
+      checkReplicasEvery: job.checkReplicasEvery,
     };
   }
 
@@ -462,6 +464,7 @@ export class Coordinator {
     const [done] = await this.guard(reply);
     if (!done) throw new SeqtrainError('ERR_PROTOCOL', `Rank 0 did not report checkpoint ${dir}.`, { rank: 0 });
     this.emit({ type: 'checkpoint', step: stepsCompleted, path: done.path });
+    pruneCheckpoints(dirname(dir), this.job.keepCheckpoints, this.log);
     return done.path;
   }
 }

@@ -10,7 +10,7 @@ import { Collective, WebSocketRingListener } from '@seqtrain/collective';
 import { DistributedSampler } from '@seqtrain/data';
 import { buildModel, resolveModelConfig } from '@seqtrain/models';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { DataParallelTrainer, createOptimizer, loadCheckpoint, saveCheckpoint, type TrainerState } from '@seqtrain/trainer';
+import { DataParallelTrainer, checkReplicas, createOptimizer, loadCheckpoint, replicaCheckDue, saveCheckpoint, type TrainerState } from '@seqtrain/trainer';
 import { PROTOCOL_VERSION, type CoordinatorMessage, type MessageOf } from '@seqtrain/protocol';
 import { openBatchSource, type BatchSource } from './batch-source.js';
 import { CoordinatorConnection } from './coordinator-connection.js';
@@ -163,6 +163,7 @@ async function runStep(s: Session, msg: MessageOf<CoordinatorMessage, 'step'>) {
   const batch = await s.train.getBatch(indices);
   const dataSeconds = (performance.now() - t0) / 1000;
   const result = await s.trainer.trainStep(batch, { step: msg.step, globalCount: msg.globalCount });
+  if (replicaCheckDue(s.welcome.run.checkReplicasEvery, msg.step)) await checkReplicas(s.collective, s.model, msg.step);
   return {
     type: 'stepDone' as const,
     rank: s.rank,

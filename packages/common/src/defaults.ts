@@ -26,6 +26,10 @@ export const DEFAULTS = {
   STEPS: 300,
   LOG_EVERY_STEPS: 10,
   CHECKPOINT_EVERY_STEPS: 100,
+  /** Checkpoints kept in a run directory; older ones are deleted after each new one. */
+  KEEP_CHECKPOINTS: 3,
+  /** Steps between replica-consistency checks (a parameter checksum all-gathered; 0 = never). One check costs a pass over the parameters. */
+  CHECK_REPLICAS_EVERY_STEPS: 100,
   VALIDATION_MAX_SAMPLES: 2048,
   SEQ_LEN: 40,
   WINDOW_STEP: 3,

@@ -49,6 +49,8 @@ export const RunSpecSchema = z.object({
   resumeFrom: SafeAbsolutePath.nullable(),
   /** Collective timeout for this job (ms). */
   collectiveTimeoutMs: z.number().int().positive(),
+  /** Steps between replica-consistency checks (0 = never). */
+  checkReplicasEvery: z.number().int().nonnegative().default(0),
 });
 export type RunSpec = z.infer<typeof RunSpecSchema>;
 

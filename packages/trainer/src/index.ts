@@ -25,3 +25,6 @@ export { clipByGlobalNorm, globalNorm } from './gradient-clipping.js';
 export { sparseCrossEntropy, PROBABILITY_EPSILON } from './sparse-cross-entropy.js';
 export { binaryCrossEntropy } from './binary-cross-entropy.js';
 export { flattenTensors, tensorsFromFlat } from './flat-tensors.js';
+export { CHECKSUMS_FILE, listCheckpoints, resolveResumeCheckpoint, verifyChecksums, writeChecksums } from './checkpoint-integrity.js';
+export { checkReplicas, parameterChecksum, replicaCheckDue } from './replica-check.js';
+export type { GatherLike, ParameterChecksum } from './replica-check.js';
