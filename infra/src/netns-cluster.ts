@@ -10,6 +10,7 @@
  * the processes first (process group SIGTERM, then SIGKILL), then the counters are read, then the
  * namespaces are deleted.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -130,8 +131,12 @@ export async function runNetnsCluster(options: NetnsClusterOptions): Promise<Net
   let traffic: TrafficCount[] = [];
   let failure: unknown;
   try {
+    // The hosts talk over a bridge, not loopback, so the run is authenticated: one random secret per run
+    // (unless the caller's environment brings SEQTRAIN_SECRET), handed to every host's process.
+    const baseEnv = options.env ?? process.env;
+    const env = { ...baseEnv, SEQTRAIN_SECRET: baseEnv.SEQTRAIN_SECRET ?? randomBytes(32).toString('hex') };
     const start = (host: NetnsHost, args: string[], logName: string) => {
-      const r = startInNamespace(host, cli, args, join(logDir, logName), options);
+      const r = startInNamespace(host, cli, args, join(logDir, logName), { ...options, env });
       running.push(r);
       return r;
     };

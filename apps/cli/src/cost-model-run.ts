@@ -7,6 +7,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SeqtrainError } from '@seqtrain/common';
+// Static: the ring code loads no tfjs, and other CLI files import it statically (the module-boundary rule forbids mixing).
+import * as collective from '@seqtrain/collective';
 
 export interface CostModelRunOptions {
   /** JSON lines of `seqtrain bench allreduce --json`. */
@@ -31,12 +33,11 @@ const SEED_MODELS = [
 
 export async function runCostModel(options: CostModelRunOptions): Promise<void> {
   const out = options.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
-  const [bench, backend, models, trainer, collective] = await Promise.all([
+  const [bench, backend, models, trainer] = await Promise.all([
     import('@seqtrain/bench'),
     import('@seqtrain/backend'),
     import('@seqtrain/models'),
     import('@seqtrain/trainer'),
-    import('@seqtrain/collective'),
   ]);
   const rows = (await readFile(options.benchFile, 'utf8'))
     .split('\n')

@@ -18,12 +18,18 @@ export interface JobCoordinator {
 export async function startJobCoordinator(
   job: Job,
   runDir: string,
-  options: { say: (line: string) => void; tty: boolean; logger?: Logger }
+  options: { say: (line: string) => void; tty: boolean; logger?: Logger; insecure?: boolean }
 ): Promise<JobCoordinator> {
+  // A corrupted latest checkpoint is reported (naming the file) and the previous one used.
+  // The trainer (and tfjs) is loaded only when resuming.
+  if (job.resume) {
+    const { resolveResumeCheckpoint } = await import('@seqtrain/trainer');
+    job = { ...job, resume: await resolveResumeCheckpoint(job.resume, (m) => options.say(`warning: ${m}`)) };
+  }
   const dataDir = await prepareJobData(job, runDir, options.say);
   await checkJobModel(job, dataDir);
   const progress = new RunProgress({ tty: options.tty, logEvery: job.logEvery });
-  const coordinator = await Coordinator.start({ job, runDir, dataDir, logger: options.logger, onEvent: (e) => progress.handle(e) });
+  const coordinator = await Coordinator.start({ job, runDir, dataDir, logger: options.logger, onEvent: (e) => progress.handle(e), insecure: options.insecure });
   return { coordinator, progress };
 }
 

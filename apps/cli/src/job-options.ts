@@ -41,6 +41,8 @@ export interface JobFlags {
   shards?: number;
   validationFraction?: number;
   checkpointEvery?: number;
+  keepCheckpoints?: number;
+  checkReplicasEvery?: number;
   logEvery?: number;
   validateEvery?: number;
   validationSamples?: number;
@@ -94,6 +96,8 @@ export function addJobOptions(cmd: Command): Command {
     .option('--shards <n>', 'Arrow shard files for the training split', positiveInt)
     .option('--validation-fraction <f>', 'last fraction of the corpus held out', fraction)
     .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInt)
+    .option('--keep-checkpoints <k>', 'checkpoints kept in the run directory (default 3; older ones are deleted)', positiveInt)
+    .option('--check-replicas-every <k>', 'steps between replica-consistency checks: parameter checksums compared across ranks (default 100; 0 = off)', nonNegativeInt)
     .option('--log-every <n>', 'steps between progress lines when not on a TTY', positiveInt)
     .option('--validate-every <n>', 'steps between validation passes (default: at the end)', positiveInt)
     .option('--validation-samples <n>', 'validation samples per pass', positiveInt)
@@ -169,6 +173,8 @@ export function resolveJob(flags: JobFlags, env: NodeJS.ProcessEnv = process.env
     out: flags.out,
     resume: flags.resume,
     checkpointEvery: flags.checkpointEvery,
+    keepCheckpoints: flags.keepCheckpoints,
+    checkReplicasEvery: flags.checkReplicasEvery,
     logEvery: flags.logEvery,
     validateEvery: flags.validateEvery,
     validationMaxSamples: flags.validationSamples,

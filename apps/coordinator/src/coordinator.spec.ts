@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareText } from '@seqtrain/data';
+import { authenticateOutgoing } from '@seqtrain/common';
 import {
+  CONTROL_AUTH,
   PROTOCOL_VERSION,
   decodeCoordinatorMessage,
   encodeMessage,
@@ -31,12 +33,15 @@ class ScriptedRank {
     });
   }
 
+  /** Connects and passes the auth handshake (no secret: the coordinator under test runs on loopback without one). */
   static async connect(address: string): Promise<ScriptedRank> {
     const ws = new WebSocket(address);
+    const authenticated = authenticateOutgoing(ws, { secret: null, ...CONTROL_AUTH, rank: -1, server: address, timeoutMs: 5_000 });
     await new Promise((res, rej) => {
       ws.once('open', res);
       ws.once('error', rej);
     });
+    await authenticated;
     return new ScriptedRank(ws);
   }
 

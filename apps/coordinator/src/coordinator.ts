@@ -49,8 +49,10 @@
  *     optimizer state by broadcast and answers `ready`. The step loop resumes at rollbackStep with the
  *     same global batch, now split over N ranks (event `membership`; summary.json `membershipChanges`).
  */
-import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { DEFAULTS, SeqtrainError, createLogger, errorFromJSON, isSeqtrainError, readEnv, type Logger } from '@seqtrain/common';
+import { dirname } from 'node:path';
+import type { WebSocketServer, WebSocket, RawData } from 'ws';
+import { DEFAULTS, SeqtrainError, closeReason, createLogger, errorFromJSON, isSeqtrainError, loadSecurityConfig, readEnv, type Logger, type SecurityConfig } from '@seqtrain/common';
+import { closeWebSocketServer, listenWebSocketServer } from '@seqtrain/collective';
 import { readDatasetManifest, type DatasetManifest } from '@seqtrain/data';
 import {
   PROTOCOL_VERSION,
@@ -68,6 +70,8 @@ import { modelFieldsFromManifest } from './dataset-model-fields.js';
 import { HeartbeatMonitor } from './heartbeat.js';
 import { changeSignal, toBytes, withTimeout } from './step-loop-signals.js';
 import { HostExclusion } from './host-exclusion.js';
+import { pruneCheckpoints } from './checkpoint-retention.js';
+import { admitControlConnection, assertSafeBind } from './control-security.js';
 import { ReplyCollector } from './reply-collector.js';
 import { Rendezvous, type Member } from './rendezvous.js';
 import { RunDirectory, type MembershipChange, type RunSummary } from './run-directory.js';
@@ -88,6 +92,10 @@ export interface CoordinatorOptions {
   dataDir: string;
   logger?: Logger;
   onEvent?: (event: CoordinatorEvent) => void;
+  /** Shared secret (every connection must prove it) and TLS certificate (wss://); default: SEQTRAIN_SECRET / SEQTRAIN_TLS_*. */
+  security?: SecurityConfig;
+  /** Allow a non-loopback bind without a secret (--insecure). */
+  insecure?: boolean;
 }
 
 type Ws = WebSocket;
@@ -192,7 +200,10 @@ export class Coordinator {
     this.everyoneJoined = new Promise<void>((res) => {
       this.signalJoined = res;
     });
-    server.on('connection', (ws) => this.accept(ws));
+    const security = options.security ?? loadSecurityConfig();
+    server.on('connection', (ws, request) =>
+      admitControlConnection(ws, request, security, this.log, (authenticated) => this.accept(authenticated), (reason) => this.emit({ type: 'refused', reason }))
+    );
     this.done = this.run();
     this.done.catch(() => {});
   }
@@ -201,30 +212,25 @@ export class Coordinator {
     const manifest = await readDatasetManifest(options.dataDir);
     // Refuses a dataset kind no job can train on yet, before anything listens.
     modelFieldsFromManifest(manifest, options.dataDir);
-    const server = new WebSocketServer({
+    const security = options.security ?? loadSecurityConfig();
+    assertSafeBind(options.job.host, security, options.insecure ?? false);
+    const { server, scheme, port } = await listenWebSocketServer({
       host: options.job.host,
       port: options.job.port,
-      perMessageDeflate: false,
-      maxPayload: DEFAULTS.MAX_CONTROL_MESSAGE_BYTES,
+      tls: security.tls,
+      maxPayloadBytes: DEFAULTS.MAX_CONTROL_MESSAGE_BYTES,
+      what: 'Coordinator',
     });
-    await new Promise<void>((res, rej) => {
-      server.once('listening', res);
-      server.once('error', (err) =>
-        rej(new SeqtrainError('ERR_INVALID_ARGUMENT', `Coordinator cannot listen on ${options.job.host}:${options.job.port}: ${err.message}. Pick another --port.`, { field: 'port' }))
-      );
-    });
-    const addr = server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : options.job.port;
     let dashboard: DashboardServer | null = null;
     if (options.job.dashboard) {
       try {
         dashboard = await DashboardServer.start({ host: options.job.host, port: options.job.dashboardPort, job: options.job, runDir: options.runDir });
       } catch (err) {
-        await new Promise<void>((res) => server.close(() => res()));
+        await closeWebSocketServer(server);
         throw err;
       }
     }
-    const coordinator = new Coordinator(server, dashboard, options, manifest, `ws://${options.job.host}:${port}`);
+    const coordinator = new Coordinator(server, dashboard, { ...options, security }, manifest, `${scheme}://${options.job.host}:${port}`);
     coordinator.emit({ type: 'listening', address: coordinator.address });
     if (dashboard) coordinator.emit({ type: 'dashboard', url: dashboard.url });
     return coordinator;
@@ -244,7 +250,7 @@ export class Coordinator {
     this.heartbeat.stop();
     this.stalls.clear();
     for (const ws of this.server.clients) ws.terminate();
-    await new Promise<void>((res) => this.server.close(() => res()));
+    await closeWebSocketServer(this.server);
     await this.dashboard?.close();
     this.runDir.close();
   }
@@ -352,8 +358,7 @@ export class Coordinator {
   private refuse(ws: Ws, reason: string): void {
     this.log.warn({ reason }, 'refused a peer');
     this.emit({ type: 'refused', reason });
-    // Close reasons are limited to 123 bytes by the WebSocket spec.
-    ws.close(CLOSE_REFUSED, Buffer.from(reason).subarray(0, 123).toString());
+    ws.close(CLOSE_REFUSED, closeReason(reason));
   }
 
   private onPeerError(ws: Ws, err: Error): void {
@@ -699,6 +704,7 @@ export class Coordinator {
       resumeFrom: this.resumeDir,
       collectiveTimeoutMs: readEnv().SEQTRAIN_COLLECTIVE_TIMEOUT_MS ?? DEFAULTS.COLLECTIVE_TIMEOUT_MS,
       commitEvery: job.commitEvery,
+      checkReplicasEvery: job.checkReplicasEvery,
     };
   }
 
@@ -735,6 +741,7 @@ export class Coordinator {
     const [done] = await this.guard(reply);
     if (!done) throw new SeqtrainError('ERR_PROTOCOL', `Rank 0 did not report checkpoint ${dir}.`, { rank: 0 });
     this.emit({ type: 'checkpoint', step: stepsCompleted, path: done.path });
+    pruneCheckpoints(dirname(dir), this.job.keepCheckpoints, this.log);
     return done.path;
   }
 }

@@ -1,8 +1,14 @@
 import { createServer } from 'node:net';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { describe, expect, it } from 'vitest';
-import { decodeWorkerMessage, encodeMessage } from '@seqtrain/protocol';
+import { authenticateIncoming } from '@seqtrain/common';
+import { CONTROL_AUTH, decodeWorkerMessage, encodeMessage } from '@seqtrain/protocol';
 import { CoordinatorConnection } from './coordinator-connection.js';
+
+/** The coordinator's side of the auth handshake (no secret), then `then` on the authenticated socket. */
+function admit(ws: WebSocket, then: (ws: WebSocket) => void): void {
+  authenticateIncoming(ws, { secret: null, protocol: CONTROL_AUTH.protocol, roles: [CONTROL_AUTH.role], timeoutMs: 5_000, peerAddress: 'test', onAuthenticated: () => then(ws) });
+}
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -19,11 +25,11 @@ describe('CoordinatorConnection', () => {
     await new Promise((r) => setTimeout(r, 600));
     const wss = new WebSocketServer({ host: '127.0.0.1', port });
     const got: string[] = [];
-    wss.on('connection', (ws) => {
+    wss.on('connection', (socket) => admit(socket, (ws) => {
       ws.on('message', (data: Buffer) => got.push(decodeWorkerMessage(data).type));
       ws.send(encodeMessage({ type: 'evaluate', step: 1, maxSamples: 4, batchSize: 2 }));
       ws.send(encodeMessage({ type: 'shutdown', reason: 'completed', failed: false }));
-    });
+    }));
     const conn = await connecting;
     expect((await conn.next()).type).toBe('evaluate');
     expect(await conn.next()).toMatchObject({ type: 'shutdown', failed: false });
@@ -38,7 +44,7 @@ describe('CoordinatorConnection', () => {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((r) => wss.once('listening', r));
     const address = `ws://127.0.0.1:${(wss.address() as { port: number }).port}`;
-    wss.on('connection', (ws) => ws.close(4000, 'ERR_PROTOCOL_VERSION: speaks 9'));
+    wss.on('connection', (socket) => admit(socket, (ws) => ws.close(4000, 'ERR_PROTOCOL_VERSION: speaks 9')));
     const conn = await CoordinatorConnection.connect(address, 5_000);
     await expect(conn.next()).rejects.toThrow(new RegExp(`${address} refused this process: ERR_PROTOCOL_VERSION`));
     await new Promise((r) => wss.close(r));

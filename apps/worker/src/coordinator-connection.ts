@@ -4,8 +4,9 @@
  * 4000) or exhausted retries is an error naming the coordinator's address.
  */
 import WebSocket from 'ws';
-import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
-import { decodeCoordinatorMessage, encodeMessage, type CoordinatorMessage, type WorkerMessageInput } from '@seqtrain/protocol';
+import { DEFAULTS, SeqtrainError, authenticateOutgoing, isSeqtrainError, loadSecurityConfig, type SecurityConfig } from '@seqtrain/common';
+import { dialWebSocket } from '@seqtrain/collective';
+import { CONTROL_AUTH, decodeCoordinatorMessage, encodeMessage, type CoordinatorMessage, type WorkerMessageInput } from '@seqtrain/protocol';
 
 const FIRST_RETRY_MS = 200;
 const MAX_RETRY_MS = 5_000;
@@ -21,7 +22,7 @@ export class CoordinatorConnection {
    */
   onArrival: ((message: CoordinatorMessage) => void) | undefined;
 
-  /** Listeners go on before the socket opens: ws can emit a frame that arrived with the upgrade response synchronously after 'open'. */
+  /** Built on an open, authenticated socket. */
   private constructor(private readonly ws: WebSocket, readonly address: string) {
     ws.on('message', (data: WebSocket.RawData) => {
       try {
@@ -41,27 +42,39 @@ export class CoordinatorConnection {
     ws.on('error', () => {});
   }
 
-  private opened(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.ws.readyState === WebSocket.OPEN) return resolve();
-      this.ws.once('open', () => resolve());
-      this.ws.once('error', (err) => reject(err));
-      this.ws.once('close', () => reject(new Error('closed before open')));
-    });
-  }
-
-  /** Dials until connected or timeoutMs has passed. */
-  static async connect(address: string, timeoutMs: number): Promise<CoordinatorConnection> {
+  /**
+   * Dials until connected and authenticated (the shared-secret handshake, mutual) or timeoutMs has passed.
+   * A refusal by the handshake (wrong secret, other version) is thrown at once: retrying cannot heal it.
+   * security defaults to SEQTRAIN_SECRET / SEQTRAIN_TLS_CA from the environment.
+   */
+  static async connect(address: string, timeoutMs: number, security: SecurityConfig = loadSecurityConfig()): Promise<CoordinatorConnection> {
     const deadline = Date.now() + timeoutMs;
     let delay = FIRST_RETRY_MS;
     let lastError = '';
     for (;;) {
-      const ws = new WebSocket(address, { perMessageDeflate: false, maxPayload: DEFAULTS.MAX_CONTROL_MESSAGE_BYTES });
-      const connection = new CoordinatorConnection(ws, address);
+      const ws = dialWebSocket(address, { maxPayloadBytes: DEFAULTS.MAX_CONTROL_MESSAGE_BYTES, ca: security.ca });
+      ws.on('error', () => undefined); // a failed dial is reported through opened() and retried
+      // The handshake's listener goes on before the socket opens; the connection's own listeners go on
+      // synchronously when it succeeds, so a frame that follows the server's `accept` is never missed.
+      let connection: CoordinatorConnection | undefined;
+      const authenticated = authenticateOutgoing(ws, {
+        secret: security.secret,
+        ...CONTROL_AUTH,
+        rank: -1,
+        server: address,
+        timeoutMs: DEFAULTS.AUTH_HANDSHAKE_TIMEOUT_MS,
+        onAuthenticated: () => {
+          connection = new CoordinatorConnection(ws, address);
+        },
+      });
+      authenticated.catch(() => undefined);
       try {
-        await connection.opened();
-        return connection;
+        await opened(ws);
+        await authenticated;
+        if (connection) return connection;
       } catch (err) {
+        if (isSeqtrainError(err, 'ERR_AUTH_FAILED') || isSeqtrainError(err, 'ERR_PROTOCOL_VERSION')) throw err;
+        ws.terminate();
         lastError = (err as Error).message;
       }
       if (Date.now() + delay > deadline) {
@@ -115,6 +128,15 @@ export class CoordinatorConnection {
     w?.reject(this.closedWith);
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close();
   }
+}
+
+function opened(ws: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (ws.readyState === WebSocket.OPEN) return resolve();
+    ws.once('open', () => resolve());
+    ws.once('error', (err) => reject(err));
+    ws.once('close', () => reject(new Error('closed before open')));
+  });
 }
 
 function toBytes(data: WebSocket.RawData): Uint8Array {

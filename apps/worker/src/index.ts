@@ -2,3 +2,4 @@ export { runWorkerAgent, visibleGpuCount } from './worker-agent.js';
 export type { WorkerAgentOptions } from './worker-agent.js';
 export { runTrainingProcess } from './training-process.js';
 export type { TrainingProcessOptions } from './training-process.js';
+export { CoordinatorConnection } from './coordinator-connection.js';

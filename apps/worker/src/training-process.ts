@@ -17,7 +17,7 @@ import { DEFAULTS, SeqtrainError, createLogger, readEnv, type Logger } from '@se
 import { selectBackend, type BackendChoice, type SelectedBackend } from '@seqtrain/backend';
 import { WebSocketRingListener } from '@seqtrain/collective';
 import { buildModel, resolveModelConfig } from '@seqtrain/models';
-import { CommitStore, createOptimizer, loadCheckpoint, saveCheckpoint, type TrainerState } from '@seqtrain/trainer';
+import { CommitStore, checkReplicas, createOptimizer, loadCheckpoint, replicaCheckDue, saveCheckpoint, type TrainerState } from '@seqtrain/trainer';
 import { PROTOCOL_VERSION, type CoordinatorMessage, type MessageOf } from '@seqtrain/protocol';
 import { openBatchSource } from './batch-source.js';
 import { CoordinatorConnection } from './coordinator-connection.js';
@@ -256,6 +256,7 @@ async function runStep(s: Session, msg: MessageOf<CoordinatorMessage, 'step'>) {
   const batch = await s.train.getBatch(indices);
   const dataSeconds = (performance.now() - t0) / 1000;
   const result = await s.trainer.trainStep(batch, { step: msg.step, globalCount: msg.globalCount });
+  if (replicaCheckDue(s.run.checkReplicasEvery, msg.step)) await checkReplicas(s.collective, s.model, msg.step);
   return {
     type: 'stepDone' as const,
     generation: s.place.generation,

@@ -21,3 +21,5 @@ export type { Segment } from './segments.js';
 export { CHUNK_BYTES, SEND_WINDOW_CHUNKS, WIRE_VERSION } from './constants.js';
 export { FRAME_HEADER_BYTES } from './frame.js';
 export { encodeValue, decodeValue } from './value-codec.js';
+export { closeWebSocketServer, dialWebSocket, listenWebSocketServer, peerAddressOf } from './secure-websocket.js';
+export type { SecureListenOptions, SecureListening } from './secure-websocket.js';

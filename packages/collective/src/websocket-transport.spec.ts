@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { authenticateOutgoing } from '@seqtrain/common';
 import { WIRE_VERSION } from './constants.js';
 import { encodeFrame, encodeHeader, expectFrame, framePayload, framePayloadFloat32, FramePhase, FrameType } from './frame.js';
 import { createLocalWebSocketRing } from './local-websocket-ring.js';
@@ -24,11 +25,14 @@ function helloFrame(rank: number, worldSize: number): Uint8Array {
   return encodeFrame({ type: FrameType.HELLO, phase: FramePhase.NONE, seq: 0, segment: rank, chunk: 0 }, encodeValue({ version: WIRE_VERSION, rank, worldSize }));
 }
 
-/** Dials `address` with a raw ws client, sends `first`, and resolves with the close code and reason the listener answers with. */
-function closeAnswerTo(address: string, first: Uint8Array | string): Promise<{ code: number; reason: string }> {
+/**
+ * Dials `address` with a raw ws client, passes the auth handshake as ring rank `rank`, sends `first`,
+ * and resolves with the close code and reason the listener answers with.
+ */
+function closeAnswerTo(address: string, first: Uint8Array | string, rank: number): Promise<{ code: number; reason: string }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(address, { perMessageDeflate: false });
-    socket.on('open', () => socket.send(first));
+    authenticateOutgoing(socket, { secret: null, role: 'ring', rank, protocol: `ring/${WIRE_VERSION}`, server: address, timeoutMs: 5000 }).then(() => socket.send(first), reject);
     socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
     socket.on('error', reject);
   });
@@ -120,10 +124,10 @@ describe('WebSocketRingListener', () => {
     const ring = await createLocalWebSocketRing(3, { timeoutMs: 5000 });
     cleanups.push(() => ring.close());
     const address = (ring.listeners[0] as WebSocketRingListener).address;
-    expect(await closeAnswerTo(address, helloFrame(7, 3))).toEqual({ code: 1008, reason: 'unknown rank 7 (world size 3)' });
-    expect(await closeAnswerTo(address, helloFrame(2, 3))).toEqual({ code: 1008, reason: 'duplicate rank 2' });
-    expect(await closeAnswerTo(address, helloFrame(1, 4))).toEqual({ code: 1008, reason: 'world size 4, expected 3' });
-    expect((await closeAnswerTo(address, 'hello?')).code).toBe(1008);
+    expect(await closeAnswerTo(address, helloFrame(7, 3), 7)).toEqual({ code: 1008, reason: 'unknown rank 7 (world size 3)' });
+    expect(await closeAnswerTo(address, helloFrame(2, 3), 2)).toEqual({ code: 1008, reason: 'duplicate rank 2' });
+    expect(await closeAnswerTo(address, helloFrame(1, 4), 1)).toEqual({ code: 1008, reason: 'world size 4, expected 3' });
+    expect((await closeAnswerTo(address, 'hello?', 1)).code).toBe(1008);
     // The ring still works after the refusals.
     await (ring.transports[2] as Transport).send(0, new Uint8Array([5]));
     expect(((await (ring.transports[0] as Transport).recv(2, 5000)) as Uint8Array)[0]).toBe(5);

@@ -26,14 +26,17 @@
  * payload as two consecutive WebSocket messages; the listener pairs a header-only message that
  * declares a payload with the next message from the same connection and delivers a SplitFrame.
  */
-import type { AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
-import { DEFAULTS, readEnv, SeqtrainError } from '@seqtrain/common';
+import { WebSocket, type WebSocketServer } from 'ws';
+import { DEFAULTS, authenticateIncoming, authenticateOutgoing, createLogger, isSeqtrainError, loadSecurityConfig, readEnv, SeqtrainError, type Logger, type SecurityConfig } from '@seqtrain/common';
 import { DIAL_RETRY_INITIAL_MS, DIAL_RETRY_MAX_MS, HELLO_TIMEOUT_MS, WIRE_VERSION } from './constants.js';
 import { FrameInbox, peerClosedError, transportClosedError } from './frame-inbox.js';
 import { copyBytes, decodeFrameHeader, encodeFrame, framePayload, FramePhase, FrameType, isSplitHead, type WireFrame } from './frame.js';
 import { checkPeer, type Transport } from './transport.js';
 import { decodeValue, encodeValue } from './value-codec.js';
+import { closeWebSocketServer, dialWebSocket, listenWebSocketServer, peerAddressOf } from './secure-websocket.js';
+
+/** What a ring dialer proves in the auth handshake; a listener speaking another WIRE_VERSION refuses it. */
+const RING_AUTH = { role: 'ring', protocol: `ring/${WIRE_VERSION}` } as const;
 
 export interface RingListenOptions {
   /** Interface to bind (default DEFAULTS.HOST, loopback). */
@@ -44,6 +47,10 @@ export interface RingListenOptions {
   maxPayloadBytes?: number;
   /** Host put into `address` when it differs from the bound one (e.g. binding 0.0.0.0). Default: host. */
   advertisedHost?: string;
+  /** Shared secret and TLS material (wss:// listener, CA for dialing); default: from SEQTRAIN_SECRET / SEQTRAIN_TLS_*. */
+  security?: SecurityConfig;
+  /** Where refused connections are logged. */
+  logger?: Logger;
 }
 
 export interface RingConnectOptions {
@@ -91,12 +98,26 @@ export class WebSocketRingListener {
   private constructor(
     private readonly server: WebSocketServer,
     address: string,
-    readonly maxPayloadBytes: number
+    readonly maxPayloadBytes: number,
+    readonly security: SecurityConfig,
+    log: Logger
   ) {
     this.address = address;
     server.on('connection', (socket, request) => {
       request.socket.setNoDelay(true);
-      this.accept(socket);
+      // Every connection first proves the shared secret; only then is its HELLO (and data) read.
+      this.accepted.add(socket);
+      socket.on('error', () => undefined);
+      socket.once('close', () => this.accepted.delete(socket));
+      authenticateIncoming(socket, {
+        secret: security.secret,
+        protocol: RING_AUTH.protocol,
+        roles: [RING_AUTH.role],
+        timeoutMs: HELLO_TIMEOUT_MS,
+        peerAddress: peerAddressOf(request),
+        log,
+        onAuthenticated: (peer) => this.accept(socket, peer.rank),
+      });
     });
   }
 
@@ -110,17 +131,12 @@ export class WebSocketRingListener {
     if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1024) {
       throw new SeqtrainError('ERR_INVALID_ARGUMENT', `maxPayloadBytes must be an integer of at least 1024, got ${maxPayloadBytes}.`, { field: 'maxPayloadBytes' });
     }
-    const server = new WebSocketServer({ host, port, perMessageDeflate: false, maxPayload: maxPayloadBytes, clientTracking: false });
-    await new Promise<void>((resolve, reject) => {
-      server.once('listening', resolve);
-      server.once('error', (err) =>
-        reject(new SeqtrainError('ERR_INVALID_ARGUMENT', `Ring listener cannot listen on ${host}:${port}: ${err.message}. Pick another host/port (port 0 picks a free one).`, { field: 'port' }, { cause: err }))
-      );
-    });
-    const bound = server.address() as AddressInfo;
+    const security = options.security ?? loadSecurityConfig();
+    const { server, scheme, port: boundPort } = await listenWebSocketServer({ host, port, tls: security.tls, maxPayloadBytes, what: 'Ring listener', clientTracking: false });
     const advertised = options.advertisedHost ?? host;
     const hostPart = advertised.includes(':') ? `[${advertised}]` : advertised;
-    return new WebSocketRingListener(server, `ws://${hostPart}:${bound.port}`, maxPayloadBytes);
+    const log = options.logger ?? createLogger({ role: 'ring-listener' });
+    return new WebSocketRingListener(server, `${scheme}://${hostPart}:${boundPort}`, maxPayloadBytes, security, log);
   }
 
   /**
@@ -168,7 +184,7 @@ export class WebSocketRingListener {
     this.closed = true;
     await this.transport?.shutdown();
     await Promise.all([...this.accepted].map((socket) => closeGracefully(socket)));
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeWebSocketServer(this.server);
   }
 
   /** The frames received from peer (created on first use, before or after connect()). */
@@ -181,14 +197,12 @@ export class WebSocketRingListener {
     return inbox;
   }
 
-  private accept(socket: WebSocket): void {
-    this.accepted.add(socket);
+  /** An authenticated connection from the ring dialer of rank authenticatedRank; its HELLO must name that rank. */
+  private accept(socket: WebSocket, authenticatedRank: number): void {
     let peer: number | undefined;
     const helloTimer = setTimeout(() => socket.close(CLOSE_POLICY, 'no hello frame'), HELLO_TIMEOUT_MS);
-    socket.on('error', () => undefined); // 'close' follows and does the bookkeeping
     socket.on('close', (code, reason) => {
       clearTimeout(helloTimer);
-      this.accepted.delete(socket);
       if (peer !== undefined && this.incoming.get(peer)?.socket === socket) {
         const why = `connection closed, code ${code}${reason.length ? `: ${reason.toString()}` : ''}`;
         this.inbox(peer).close(peerClosedError(this.world?.rank ?? -1, peer, why));
@@ -211,7 +225,12 @@ export class WebSocketRingListener {
       }
       clearTimeout(helloTimer);
       const hello = parseHello(frame);
-      const problem = typeof hello === 'string' ? hello : this.helloProblem(hello);
+      const problem =
+        typeof hello === 'string'
+          ? hello
+          : hello.rank !== authenticatedRank
+            ? `hello claims rank ${hello.rank}, the handshake authenticated rank ${authenticatedRank}`
+            : this.helloProblem(hello);
       if (typeof hello === 'string' || problem !== undefined) {
         socket.close(CLOSE_POLICY, (problem ?? 'bad hello').slice(0, 120));
         return;
@@ -358,6 +377,10 @@ class WebSocketTransport implements Transport {
         socket = await this.tryOpen(address, Math.max(1, deadline - Date.now()));
         break;
       } catch (err) {
+        // A refusal by policy (wrong secret, other version) does not heal by retrying.
+        if (isSeqtrainError(err, 'ERR_AUTH_FAILED') || isSeqtrainError(err, 'ERR_PROTOCOL_VERSION')) {
+          throw new SeqtrainError((err as SeqtrainError).code, `Rank ${this.rank} cannot join rank ${peer}'s ring listener: ${(err as Error).message}`, { rank: peer, address }, { cause: err });
+        }
         if (Date.now() + delayMs >= deadline) {
           throw new SeqtrainError(
             'ERR_COLLECTIVE_TIMEOUT',
@@ -388,14 +411,22 @@ class WebSocketTransport implements Transport {
     return socket;
   }
 
-  private tryOpen(address: string, handshakeTimeoutMs: number): Promise<WebSocket> {
+  private async tryOpen(address: string, handshakeTimeoutMs: number): Promise<WebSocket> {
+    const socket = dialWebSocket(address, {
+      maxPayloadBytes: this.listener.maxPayloadBytes,
+      ca: this.listener.security.ca,
+      handshakeTimeoutMs,
+      ...(this.maskFrames ? {} : { generateMask: zeroMask }),
+    });
+    const authenticated = authenticateOutgoing(socket, { secret: this.listener.security.secret, ...RING_AUTH, rank: this.rank, server: address, timeoutMs: handshakeTimeoutMs });
+    authenticated.catch(() => undefined);
+    await this.opened(socket);
+    await authenticated;
+    return socket;
+  }
+
+  private opened(socket: WebSocket): Promise<WebSocket> {
     return new Promise<WebSocket>((resolve, reject) => {
-      const socket = new WebSocket(address, {
-        perMessageDeflate: false,
-        maxPayload: this.listener.maxPayloadBytes,
-        handshakeTimeout: handshakeTimeoutMs,
-        ...(this.maskFrames ? {} : { generateMask: zeroMask }),
-      });
       this.dialed.add(socket);
       socket.on('upgrade', (response) => response.socket.setNoDelay(true));
       socket.once('open', () => {

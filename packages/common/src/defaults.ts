@@ -8,6 +8,8 @@ export const DEFAULTS = {
   MAX_FRAME_BYTES: 256 * 1024 * 1024,
   /** Largest control-plane message accepted by the coordinator. */
   MAX_CONTROL_MESSAGE_BYTES: 64 * 1024 * 1024,
+  /** How long a peer has to complete the auth handshake after connecting before it is refused. */
+  AUTH_HANDSHAKE_TIMEOUT_MS: 10_000,
   /** Loopback is the default so a local run never listens on a public interface. */
   HOST: '127.0.0.1',
   /** Record-batch cache of a dataset reader. The whole Moby Dick train set is ~33 MB as uint16. */
@@ -24,6 +26,10 @@ export const DEFAULTS = {
   STEPS: 300,
   LOG_EVERY_STEPS: 10,
   CHECKPOINT_EVERY_STEPS: 100,
+  /** Checkpoints kept in a run directory; older ones are deleted after each new one. */
+  KEEP_CHECKPOINTS: 3,
+  /** Steps between replica-consistency checks (a parameter checksum all-gathered; 0 = never). One check costs a pass over the parameters. */
+  CHECK_REPLICAS_EVERY_STEPS: 100,
   VALIDATION_MAX_SAMPLES: 2048,
   SEQ_LEN: 40,
   WINDOW_STEP: 3,

@@ -50,6 +50,14 @@ export const ENV_SCHEMA = z.object({
    * wasm, the reformulated op graph elsewhere), fused, ops, or layers (stock tfjs-layers' step loop).
    */
   SEQTRAIN_RNN_IMPL: z.enum(['auto', 'fused', 'ops', 'layers']).optional(),
+  /** Shared secret every process proves it holds (HMAC challenge-response) before any other frame; never sent. */
+  SEQTRAIN_SECRET: z.string().min(1).optional(),
+  /** PEM certificate file: the coordinator and the ring listeners serve wss:// with it (with SEQTRAIN_TLS_KEY). */
+  SEQTRAIN_TLS_CERT: z.string().min(1).optional(),
+  /** PEM private key file of SEQTRAIN_TLS_CERT. */
+  SEQTRAIN_TLS_KEY: z.string().min(1).optional(),
+  /** PEM CA file a process trusts for wss:// peers (e.g. a self-signed certificate); default: the system's CAs. */
+  SEQTRAIN_TLS_CA: z.string().min(1).optional(),
 });
 
 export type SeqtrainEnv = z.infer<typeof ENV_SCHEMA>;

@@ -35,7 +35,13 @@ export type ErrorCode =
   /** A training process lost the coordinator and could not reach it again within its retry budget; details.address names it. */
   | 'ERR_COORDINATOR_UNREACHABLE'
   /** A compute kernel asked for by name (e.g. the wasm-simd RNN kernels) cannot run here: its file is missing or the runtime lacks the feature. */
-  | 'ERR_KERNEL_UNAVAILABLE';
+  | 'ERR_KERNEL_UNAVAILABLE'
+  /** A peer failed the shared-secret handshake (wrong, missing or replayed proof), or a peer could not prove it holds the secret. */
+  | 'ERR_AUTH_FAILED'
+  /** A peer did not finish the auth handshake in time. */
+  | 'ERR_AUTH_TIMEOUT'
+  /** Every K steps the ranks compare parameter checksums; details.ranks lists those that differ from rank 0. */
+  | 'ERR_REPLICA_DIVERGED';
 
 export interface SeqtrainErrorDetails {
   /** The rank the error concerns (the disagreeing or failing one), when there is one. */

@@ -26,3 +26,5 @@ export {
 export type { RunSpec, WorkerMessage, WorkerMessageInput, CoordinatorMessage, CoordinatorMessageInput, MessageOf } from './protocol.js';
 export { JobSchema, OPTIMIZERS, BACKENDS, DATA_RECIPES, parseJob, mergeJobInputs } from './job.js';
 export type { Job, JobInput } from './job.js';
+export { CONTROL_AUTH } from './control-auth.js';
+export { CheckpointDirPath, SafeAbsolutePath, pathProblem } from './safe-path.js';

@@ -98,6 +98,10 @@ export const JobSchema = z
     /** A checkpoint directory to continue from (its step, optimizer state and sampler position). */
     resume: z.string().min(1).optional(),
     checkpointEvery: positiveInt.default(DEFAULTS.CHECKPOINT_EVERY_STEPS),
+    /** Checkpoints kept in the run directory (the newest); older ones are deleted. */
+    keepCheckpoints: positiveInt.default(DEFAULTS.KEEP_CHECKPOINTS),
+    /** Steps between replica-consistency checks (parameter checksums compared across ranks); 0 turns them off. */
+    checkReplicasEvery: z.number().int().nonnegative().default(DEFAULTS.CHECK_REPLICAS_EVERY_STEPS),
     logEvery: positiveInt.default(DEFAULTS.LOG_EVERY_STEPS),
     /** Validation runs at the end (and every `validateEvery` steps if set) over at most this many samples. */
     validationMaxSamples: positiveInt.default(DEFAULTS.VALIDATION_MAX_SAMPLES),

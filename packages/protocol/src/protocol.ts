@@ -9,6 +9,7 @@
 import { Packr } from 'msgpackr';
 import { z } from 'zod';
 import { SeqtrainError } from '@seqtrain/common';
+import { CheckpointDirPath, SafeAbsolutePath } from './safe-path.js';
 
 /**
  * 2: `evalDone` carries `correct` (classification accuracy).
@@ -46,7 +47,7 @@ export const RunSpecSchema = z.object({
   /** Model config, including vocabSize/seqLen taken from the dataset and the job's seed. */
   modelConfig: z.record(z.string(), z.unknown()),
   /** Absolute path of the prepared dataset directory (holds manifest.json); every rank reads it. */
-  dataDir: z.string(),
+  dataDir: SafeAbsolutePath,
   /** Samples per step across all ranks. */
   globalBatch: z.number().int().positive(),
   /** Seed of the sampler's permutation and of the model's initialisers. */
@@ -64,7 +65,7 @@ export const RunSpecSchema = z.object({
   /** Backend choice the job asked for ('auto' lets each process pick). */
   backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
   /** Checkpoint to resume from (rank 0 loads it and broadcasts); null for a fresh start. */
-  resumeFrom: z.string().nullable(),
+  resumeFrom: SafeAbsolutePath.nullable(),
   /** Collective timeout for this job (ms). */
   collectiveTimeoutMs: z.number().int().positive(),
   /**
@@ -73,6 +74,8 @@ export const RunSpecSchema = z.object({
    * is lost the survivors roll back to the last step every one of them committed.
    */
   commitEvery: z.number().int().positive().default(1),
+  /** Steps between replica-consistency checks (0 = never). */
+  checkReplicasEvery: z.number().int().nonnegative().default(0),
 });
 export type RunSpec = z.infer<typeof RunSpecSchema>;
 
@@ -253,8 +256,8 @@ export const CheckpointSchema = z.object({
   type: z.literal('checkpoint'),
   generation,
   step: z.number().int().nonnegative(),
-  /** Absolute directory rank 0 writes the checkpoint to. */
-  dir: z.string(),
+  /** Absolute directory rank 0 writes the checkpoint to: <run directory>/checkpoints/step-NNNNNNN. */
+  dir: CheckpointDirPath,
   /** Trainer state to record alongside the weights. */
   epoch: z.number().int().nonnegative(),
   stepInEpoch: z.number().int().nonnegative(),

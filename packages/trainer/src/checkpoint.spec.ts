@@ -71,7 +71,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const dir = join(root, 'step-3');
     const optimizerState = await trainer.getOptimizerState();
     expect(await saveCheckpoint(dir, { model: trainer.model, optimizerState, state: state(3) })).toBe(dir);
-    expect((await readdir(dir)).sort()).toEqual(['model.json', 'optimizer.bin', 'optimizer.json', 'trainer-state.json', 'weights.bin']);
+    expect((await readdir(dir)).sort()).toEqual(['checksums.json', 'model.json', 'optimizer.bin', 'optimizer.json', 'trainer-state.json', 'weights.bin']);
     expect((await readdir(root)).filter((name) => name.includes('.tmp-'))).toEqual([]);
 
     const loaded = await loadCheckpoint(dir);
@@ -133,6 +133,8 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const json = JSON.parse(await readFile(stateFile, 'utf8'));
     json.optimizer.name = 'adagrad';
     await writeFile(stateFile, JSON.stringify(json));
+    // Without its checksums.json (a checkpoint from before them) the field check is what catches it.
+    await rm(join(stateDir, 'checksums.json'));
     const stateErr = await rejection(loadCheckpoint(stateDir));
     expect(isSeqtrainError(stateErr, 'ERR_CHECKPOINT_INVALID') && stateErr.details).toEqual({ file: stateFile, field: 'optimizer.name' });
 

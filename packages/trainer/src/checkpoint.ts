@@ -4,6 +4,7 @@
  *   optimizer.json            { format, version, specs: [{ name, shape }], byteLength }
  *   optimizer.bin             the optimizer state's float32 values, little endian, in specs order
  *   trainer-state.json        TrainerState (step, epoch, seed, optimizer, model config, vocab)
+ *   checksums.json            sha256 + size of each file above, written last (checkpoint-integrity.ts)
  *
  * saveCheckpoint writes everything (fsynced) into a sibling temporary directory and renames it into
  * place, so a crash leaves either the previous checkpoint or the complete new one, never a half
@@ -14,6 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { SeqtrainError } from '@seqtrain/common';
 import { loadModel, saveModel, syncDirectory, writeFileDurable } from '@seqtrain/models';
+import { writeChecksums, verifyChecksums } from './checkpoint-integrity.js';
 import { totalSize } from './flat-tensors.js';
 import type { OptimizerState, OptimizerStateSpec } from './optimizer-state.js';
 import { parseTrainerState, type TrainerState } from './trainer-state.js';
@@ -65,6 +67,8 @@ export async function saveCheckpoint(dir: string, parts: CheckpointParts): Promi
     await writeFileDurable(join(tmp, OPTIMIZER_BIN_FILE), new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     await writeFileDurable(join(tmp, OPTIMIZER_JSON_FILE), JSON.stringify(optimizerJson));
     await writeFileDurable(join(tmp, TRAINER_STATE_FILE), JSON.stringify(parts.state, null, 2));
+    // Last, so that a checkpoint with checksums.json is complete (checkpoint-integrity.ts).
+    await writeChecksums(tmp);
     await syncDirectory(tmp);
     if (await exists(dir)) {
       // A non-empty directory cannot be renamed over: move the old one aside first.
@@ -137,6 +141,7 @@ async function readOptimizerFiles(dir: string): Promise<OptimizerState> {
 /** Reads a checkpoint written by saveCheckpoint; any missing or damaged file is ERR_CHECKPOINT_INVALID naming it. */
 export async function loadCheckpoint(dir: string): Promise<CheckpointParts> {
   if (!(await exists(dir))) throw invalid(dir, 'no such checkpoint directory');
+  await verifyChecksums(dir);
   const stateFile = join(dir, TRAINER_STATE_FILE);
   const state = parseTrainerState(await readJson(stateFile), stateFile);
   const optimizerState = await readOptimizerFiles(dir);

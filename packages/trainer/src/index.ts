@@ -31,3 +31,6 @@ export { LR_SCALINGS, learningRateAt, setOptimizerLearningRate } from './lr-sche
 export type { LrScaling, LrSchedule } from './lr-schedule.js';
 export { CommitStore, COMMITS_KEPT } from './elastic-state.js';
 export type { Commit, CommitSource } from './elastic-state.js';
+export { CHECKSUMS_FILE, listCheckpoints, resolveResumeCheckpoint, verifyChecksums, writeChecksums } from './checkpoint-integrity.js';
+export { checkReplicas, parameterChecksum, replicaCheckDue } from './replica-check.js';
+export type { GatherLike, ParameterChecksum } from './replica-check.js';

@@ -3,18 +3,21 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { SeqtrainError } from '@seqtrain/common';
 import { addJobOptions, resolveJob, type JobFlags } from '../job-options.js';
+import { addSecurityOptions, applySecurityFlags, type SecurityFlags } from '../security-options.js';
 import { timestamp } from '../paths.js';
 import { startJobCoordinator } from '../job-coordinator.js';
 
 export function coordinatorCommand(): Command {
-  return addJobOptions(new Command('coordinator'))
+  return addSecurityOptions(addJobOptions(new Command('coordinator')), { insecure: true })
     .description('run the coordinator only; start workers with `seqtrain worker --coordinator ws://HOST:PORT`')
-    .action(async (flags: JobFlags) => {
+    .action(async (flags: JobFlags & SecurityFlags) => {
       const job = resolveJob(flags);
+      const security = applySecurityFlags(flags);
       const runDir = resolve(job.out ?? join('runs', `${timestamp()}-${job.name}`));
       const say = (line: string) => process.stderr.write(line + '\n');
-      const { coordinator, progress } = await startJobCoordinator(job, runDir, { say, tty: process.stderr.isTTY === true });
-      say(`waiting for ${job.workers * job.devicesPerWorker} training processes: seqtrain worker --coordinator ${coordinator.address}`);
+      const { coordinator, progress } = await startJobCoordinator(job, runDir, { say, tty: process.stderr.isTTY === true, insecure: flags.insecure });
+      const needs = [security.secret !== null ? 'the same SEQTRAIN_SECRET or --secret-file' : '', security.tls ? '--tls-ca trusting this certificate' : ''].filter(Boolean).join(' and ');
+      say(`waiting for ${job.workers * job.devicesPerWorker} training processes: seqtrain worker --coordinator ${coordinator.address}${needs ? ` (with ${needs})` : ''}`);
       try {
         const summary = await coordinator.done;
         progress.stop();

@@ -10,23 +10,26 @@ import { Command } from 'commander';
 import { SeqtrainError, createLogger } from '@seqtrain/common';
 import type { Job } from '@seqtrain/protocol';
 import { addJobOptions, resolveJob, type JobFlags } from '../job-options.js';
+import { addSecurityOptions, applySecurityFlags, type SecurityFlags } from '../security-options.js';
 import { CLI_BIN, timestamp } from '../paths.js';
 import { describeSummary, printGeneratedSample, startJobCoordinator } from '../job-coordinator.js';
 
 const LOG_TAIL_LINES = 15;
 
 export function localCommand(): Command {
-  return addJobOptions(new Command('local'))
+  return addSecurityOptions(addJobOptions(new Command('local')), { insecure: true })
     .description('train on this machine: a coordinator and --workers worker processes on loopback (the main job)')
     .option('--no-progress', 'plain progress lines even on a TTY')
     .option('--no-generate', 'skip the sample of generated text at the end')
-    .action(async (flags: JobFlags & { progress: boolean; generate: boolean }) => {
+    .action(async (flags: JobFlags & SecurityFlags & { progress: boolean; generate: boolean }) => {
       const job = resolveJob(flags);
-      process.exitCode = await runLocal(job, { progress: flags.progress, generate: flags.generate });
+      // A random per-run secret unless one is given: the workers are this process's children and inherit it.
+      applySecurityFlags(flags, { generateSecret: true });
+      process.exitCode = await runLocal(job, { progress: flags.progress, generate: flags.generate, insecure: flags.insecure });
     });
 }
 
-export async function runLocal(job: Job, options: { progress: boolean; generate: boolean }): Promise<number> {
+export async function runLocal(job: Job, options: { progress: boolean; generate: boolean; insecure?: boolean }): Promise<number> {
   const runDir = resolve(job.out ?? join('runs', `${timestamp()}-${job.name}`));
   const say = (line: string) => process.stderr.write(line + '\n');
   say(`run directory: ${runDir}`);
@@ -34,6 +37,7 @@ export async function runLocal(job: Job, options: { progress: boolean; generate:
     say,
     tty: options.progress && process.stderr.isTTY === true,
     logger: createLogger({ role: 'coordinator' }, 'warn'),
+    insecure: options.insecure,
   });
 
   const agents: ChildProcess[] = [];

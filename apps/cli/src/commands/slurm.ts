@@ -8,11 +8,12 @@
  */
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { SeqtrainError, createLogger } from '@seqtrain/common';
+import { SeqtrainError, createLogger, readEnv } from '@seqtrain/common';
 import type { Job } from '@seqtrain/protocol';
 import { runWorkerAgent, type WorkerAgentOptions } from '@seqtrain/worker';
 import { addJobOptions, resolveJob, type JobFlags } from '../job-options.js';
 import { positiveInt } from '../parsers.js';
+import { addSecurityOptions, applySecurityFlags, type SecurityFlags } from '../security-options.js';
 import { timestamp } from '../paths.js';
 import { describeSummary, printGeneratedSample, startJobCoordinator } from '../job-coordinator.js';
 import { readSlurmEnv, type SlurmEnv } from '../slurm-env.js';
@@ -29,12 +30,13 @@ export interface SlurmFlags extends JobFlags {
 }
 
 export function slurmCommand(): Command {
-  return addJobOptions(new Command('slurm'))
+  return addSecurityOptions(addJobOptions(new Command('slurm')), { insecure: true })
     .description('run as one srun task per node (--ntasks-per-node=1): task 0 runs the coordinator and a worker, the others a worker (see infra/slurm)')
     .option('--coordinator-port <p>', `coordinator port on the first node (default ${DEFAULT_COORDINATOR_PORT}, or the job file's port)`, positiveInt)
     .option('--ring-host <host>', "this node's address for its ring listeners (default: its name in the Slurm node list)")
     .option('--no-generate', 'skip the sample of generated text at the end')
-    .action(async (flags: SlurmFlags) => {
+    .action(async (flags: SlurmFlags & SecurityFlags) => {
+      applySecurityFlags(flags);
       process.exitCode = await runSlurmTask(flags, readSlurmEnv());
     });
 }
@@ -63,7 +65,7 @@ export function resolveSlurmJob(flags: SlurmFlags, slurm: SlurmEnv): Job & { out
 export async function runSlurmTask(flags: SlurmFlags, slurm: SlurmEnv): Promise<number> {
   const job = resolveSlurmJob(flags, slurm);
   const agent: WorkerAgentOptions = {
-    coordinator: `ws://${slurm.coordinatorHost}:${job.port}`,
+    coordinator: `${readEnv().SEQTRAIN_TLS_CERT !== undefined ? 'wss' : 'ws'}://${slurm.coordinatorHost}:${job.port}`,
     devices: job.devicesPerWorker,
     backend: job.backend,
     ringHost: flags.ringHost ?? slurm.host,
@@ -74,15 +76,15 @@ export async function runSlurmTask(flags: SlurmFlags, slurm: SlurmEnv): Promise<
     say(`worker agent: ${agent.devices} training process(es), coordinator ${agent.coordinator}, ring host ${agent.ringHost}`);
     return runWorkerAgent(agent);
   }
-  return runCoordinatorTask(job, slurm, agent, { say, generate: flags.generate });
+  return runCoordinatorTask(job, slurm, agent, { say, generate: flags.generate, insecure: (flags as SecurityFlags).insecure });
 }
 
-async function runCoordinatorTask(job: Job & { out: string }, slurm: SlurmEnv, agentOptions: WorkerAgentOptions, options: { say: (line: string) => void; generate: boolean }): Promise<number> {
+async function runCoordinatorTask(job: Job & { out: string }, slurm: SlurmEnv, agentOptions: WorkerAgentOptions, options: { say: (line: string) => void; generate: boolean; insecure?: boolean }): Promise<number> {
   const { say } = options;
   const runDir = job.out;
   say(`slurm job ${slurm.jobId ?? '?'}: ${slurm.nTasks} nodes (${slurm.hosts.join(', ')}), coordinator ${agentOptions.coordinator}`);
   say(`run directory: ${runDir}`);
-  const { coordinator, progress } = await startJobCoordinator(job, runDir, { say, tty: false, logger: createLogger({ role: 'coordinator' }, 'warn') });
+  const { coordinator, progress } = await startJobCoordinator(job, runDir, { say, tty: false, logger: createLogger({ role: 'coordinator' }, 'warn'), insecure: options.insecure });
   say(`worker agent: ${agentOptions.devices} training process(es), ring host ${agentOptions.ringHost}`);
   const agent = runWorkerAgent(agentOptions).then((code) => {
     if (code !== 0) coordinator.abort(new SeqtrainError('ERR_WORKER_FAILED', `The worker agent of task 0 on ${slurm.host} exited with code ${code}; see the lines above.`, { worker: 0 }));
