@@ -50,6 +50,7 @@ import { modelFieldsFromManifest } from './dataset-model-fields.js';
 import { ReplyCollector } from './reply-collector.js';
 import { Rendezvous, type Member } from './rendezvous.js';
 import { RunDirectory, type RunSummary, type StepMetrics } from './run-directory.js';
+import { validationMetrics, type ValidationMetrics } from './validation-metrics.js';
 
 export type { CoordinatorEvent } from './coordinator-event.js';
 
@@ -431,16 +432,17 @@ export class Coordinator {
     const maxSamples = Math.min(this.job.validationMaxSamples, this.manifest.splits.validation.rows);
     const batchSize = Math.max(32, Math.ceil(this.job.globalBatch / this.worldSize));
     const replies = this.collector.expect<EvalDone>('evalDone', step);
-    this.broadcast({ type: 'evaluate', step, maxSamples, batchSize });
+    const decode = this.manifest.kind === 'pairs' ? { samples: this.job.chrf.samples, maxSourceChars: this.job.chrf.maxSourceChars } : undefined;
+    this.broadcast({ type: 'evaluate', step, maxSamples, batchSize, ...(decode ? { decode } : {}) });
     const all = await this.guard(replies);
-    const samples = all.reduce((s, r) => s + r.count, 0);
-    const loss = all.reduce((s, r) => s + r.lossSum, 0) / samples;
+    const metrics = validationMetrics(this.manifest, step, all);
+    const { loss, samples } = metrics;
     const bitsPerToken = loss / Math.LN2;
     // Accuracy is a classification figure; a text run's next-character accuracy is not reported.
-    const accuracy = this.manifest.kind === 'classification' ? all.reduce((s, r) => s + (r.correct ?? 0), 0) / samples : null;
-    this.runDir.appendValidation({ step, loss, bitsPerToken, samples, accuracy });
-    this.emit({ type: 'validation', step, loss, bitsPerToken, samples, accuracy });
-    return { loss, samples, accuracy };
+    const accuracy = metrics.accuracy ?? null;
+    this.runDir.appendValidation({ ...metrics, bitsPerToken, accuracy });
+    this.emit({ type: 'validation', step, loss, bitsPerToken, samples, accuracy, metrics });
+    return { loss, samples, accuracy, metrics };
   }
 
   private async checkpoint(stepsCompleted: number, epoch: number, stepInEpoch: number): Promise<string> {
@@ -468,6 +470,8 @@ interface ValidationResult {
   samples: number;
   /** Share of validation samples classified right; null for a text dataset. */
   accuracy: number | null;
+  /** The kind's figures (validation-metrics.ts): summary.json's `validation`. */
+  metrics: ValidationMetrics;
 }
 
 function toBytes(data: RawData): Uint8Array {
@@ -564,6 +568,7 @@ class RunTracker {
       validationBitsPerToken: o.validation ? o.validation.loss / Math.LN2 : null,
       validationSamples: o.validation?.samples ?? 0,
       validationAccuracy: o.validation?.accuracy ?? null,
+      validation: o.validation?.metrics ?? null,
       checkpoint: o.checkpoint,
       parameterCount: o.parameterCount,
       seed: o.job.seed,

@@ -8,7 +8,7 @@ import { DEFAULTS, SeqtrainError, createLogger, readEnv, type Logger } from '@se
 import { selectBackend, type BackendChoice, type SelectedBackend } from '@seqtrain/backend';
 import { Collective, WebSocketRingListener } from '@seqtrain/collective';
 import { DistributedSampler } from '@seqtrain/data';
-import { buildModel, resolveModelConfig } from '@seqtrain/models';
+import { buildModel, chrfFromStatistics, chrfStatistics, greedyDecodeBatch, resolveModelConfig } from '@seqtrain/models';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DataParallelTrainer, createOptimizer, loadCheckpoint, saveCheckpoint, type TrainerState } from '@seqtrain/trainer';
 import { PROTOCOL_VERSION, type CoordinatorMessage, type MessageOf } from '@seqtrain/protocol';
@@ -192,7 +192,52 @@ async function runEvaluation(s: Session, msg: MessageOf<CoordinatorMessage, 'eva
     count += r.count;
     correct += r.correct;
   }
-  return { type: 'evalDone' as const, rank: s.rank, step: msg.step, lossSum, count, correct };
+  const decoded = msg.decode ? await decodeHeldOut(s, s.validation, msg.step, msg.decode) : {};
+  return { type: 'evalDone' as const, rank: s.rank, step: msg.step, lossSum, count, correct, ...decoded };
+}
+
+/** Pairs per batched greedy decode: bounds activation memory (tgtLen forward passes per chunk). */
+const DECODE_CHUNK_PAIRS = 64;
+
+/**
+ * chrF of greedy translations of held-out pairs, split over the ranks: the first `samples` validation
+ * pairs (in row order) whose source has at most `maxSourceChars` characters, rank r decoding every N-th.
+ * Decoding is the costly part of evaluation (tgtLen forward passes per batch), so every rank takes a
+ * share; the chrF n-gram statistics of the shares are summed by an all-reduce, so each rank computes
+ * the same corpus chrF (float32 sums of integer counts below 2^24 are exact).
+ */
+async function decodeHeldOut(s: Session, source: BatchSource, step: number, options: { samples: number; maxSourceChars: number }) {
+  if (!source.getPairs) {
+    throw new SeqtrainError('ERR_INVALID_ARGUMENT', `chrF decoding needs a pairs dataset; ${s.welcome.run.dataDir} is not one.`, { field: 'data.dir' });
+  }
+  const chosen: { source: number[]; sourceText: string; targetText: string }[] = [];
+  const scan = 256;
+  for (let start = 0; start < source.length && chosen.length < options.samples; start += scan) {
+    const rows = Array.from({ length: Math.min(scan, source.length - start) }, (_, i) => start + i);
+    for (const pair of await source.getPairs(rows)) {
+      if (Array.from(pair.sourceText).length <= options.maxSourceChars && chosen.length < options.samples) chosen.push(pair);
+    }
+  }
+  const mine = chosen.filter((_, i) => i % s.worldSize === s.rank);
+  const vocab = source.vocab;
+  const startId = vocab.indexOf('\t');
+  const endId = vocab.indexOf('\n');
+  const hypotheses: string[] = [];
+  for (let i = 0; i < mine.length; i += DECODE_CHUNK_PAIRS) {
+    const chunk = mine.slice(i, i + DECODE_CHUNK_PAIRS);
+    for (const r of greedyDecodeBatch(s.model, chunk.map((p) => p.source), { startId, endId })) {
+      hypotheses.push(r.ids.filter((id) => id !== endId).map((id) => vocab[id] ?? '').join(''));
+    }
+  }
+  const references = mine.map((p) => p.targetText);
+  const stats = [...chrfStatistics(hypotheses, references), ...chrfStatistics(mine.map((p) => p.sourceText), references), mine.length];
+  const summed = await s.collective.allReduce(Float32Array.from(stats), { name: 'eval-chrf', step, op: 'sum' });
+  const half = (summed.length - 1) / 2;
+  return {
+    chrf: chrfFromStatistics(Array.from(summed.subarray(0, half))),
+    copyChrf: chrfFromStatistics(Array.from(summed.subarray(half, 2 * half))),
+    decoded: Math.round(summed[2 * half] ?? 0),
+  };
 }
 
 async function writeCheckpoint(s: Session, msg: MessageOf<CoordinatorMessage, 'checkpoint'>) {

@@ -31,4 +31,7 @@ export const DEFAULTS = {
   VALIDATION_FRACTION: 0.1,
   GENERATE_LENGTH_CHARS: 400,
   GENERATE_TEMPERATURE: 0.5,
+  /** Held-out pairs greedy-decoded per validation pass of a translation job (chrF), and their longest source. */
+  CHRF_SAMPLES: 200,
+  CHRF_MAX_SOURCE_CHARS: 80,
 } as const;
