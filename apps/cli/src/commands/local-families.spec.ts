@@ -85,7 +85,7 @@ describe('seqtrain local on every dataset kind', () => {
 
   it('seq2seq (seq2seq-eng-spa.yaml on short verses): same weights with 1 and 2 workers, chrF and the copy baseline', async () => {
     const data = join(root, 'pairs');
-    const prepared = await seqtrain(['prepare', 'pairs', '--input', join(REPO_ROOT, 'datasets/translation/eng-spa-bible.tsv'), '--out', data, '--max-chars', '24'], root);
+    const prepared = await seqtrain(['prepare', 'pairs', '--input', join(REPO_ROOT, 'datasets/translation/eng-spa-bible.tsv'), '--out', data, '--max-chars', '48'], root);
     expect(prepared.code, prepared.stderr).toBe(0);
     const { s1, s2 } = await oneVsTwo('verses', ['local', '--config', job('seq2seq-eng-spa.yaml'), '--data', data, '--steps', '3', '--units', '8', '--embedding-dim', '4', '--global-batch', '16', '--optimizer', 'sgd', '--lr', '0.5', '--validation-samples', '64']);
     expect(s2.validation.decoded).toBeGreaterThan(0);
