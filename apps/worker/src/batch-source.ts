@@ -18,6 +18,8 @@ export interface BatchSource {
   readonly length: number;
   /** Ids for trainer-state.json: characters of a text dataset, words of a classification one. */
   readonly vocab: readonly string[];
+  /** pairs only: the source characters (id -> character), saved for translation. */
+  readonly sourceVocab?: readonly string[];
   /** The loss that matches the dataset and the model's head (see lossFor). */
   readonly loss: LossName;
   getBatch(indices: readonly number[]): Promise<TrainBatch>;
@@ -127,6 +129,7 @@ function pairsSource(dir: string, manifest: PairsManifest, dataset: TableDataset
   return {
     length: dataset.length,
     vocab: manifest.targetVocab,
+    sourceVocab: manifest.sourceVocab,
     loss: 'sequence_sparse_categorical_crossentropy',
     getBatch: async (indices) => {
       const rows = await column(indices);

@@ -153,6 +153,7 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, l
       model: { name: run.modelName, config: resolveModelConfig(run.modelName, run.modelConfig) },
       dataset: run.dataDir,
       vocab: [...train.vocab],
+      ...(train.sourceVocab ? { sourceVocab: [...train.sourceVocab] } : {}),
     },
   };
 }

@@ -94,6 +94,13 @@ describe('seqtrain local on every dataset kind', () => {
     // The copy baseline does not depend on the model, nor does the split of decoding over the ranks change the corpus score.
     expect(s2.validation.copyChrf).toBeCloseTo(s1.validation.copyChrf, 4);
     expect(s2.validation.decoded).toBe(s1.validation.decoded);
+    // seqtrain translate reads the checkpoint's source characters and decodes with a beam.
+    const state = JSON.parse(readFileSync(join(s2.checkpoint, 'trainer-state.json'), 'utf8'));
+    const text = (state.sourceVocab as string[]).slice(1, 8).join('');
+    const translated = await seqtrain(['translate', '--checkpoint', s2.checkpoint, '--text', text, '--beam', '2', '--backend', 'cpu'], root);
+    expect(translated.code, translated.stderr).toBe(0);
+    const refused = await seqtrain(['translate', '--checkpoint', s2.checkpoint, '--text', `${text[0]}\u2603`, '--backend', 'cpu'], root);
+    expect(refused.stderr).toMatch(/Character "☃" at position 1 of --text never occurs/);
   }, 3 * RUN_TIMEOUT_MS);
 
   it('character variants: GRU and one-hot LSTM on windows of 60 train with 2 workers and generate', async () => {
