@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBatchSource } from '@seqtrain/worker';
 import { RUN_TIMEOUT_MS, maxAbsDiff, seqtrain, weightsOf } from './cli-e2e.testing.js';
 import { REPO_ROOT } from '../paths.js';
 
@@ -46,11 +47,7 @@ async function oneVsTwo(name: string, args: string[]) {
 
 /** The checkpoint reloaded here, run over the whole validation split: what the ranks reported. */
 async function reloadedValidation(checkpoint: string, dataDir: string) {
-  const [{ selectBackend }, { loadCheckpoint, DataParallelTrainer, createOptimizer }, { openBatchSource }] = await Promise.all([
-    import('@seqtrain/backend'),
-    import('@seqtrain/trainer'),
-    import('@seqtrain/worker'),
-  ]);
+  const [{ selectBackend }, { loadCheckpoint, DataParallelTrainer, createOptimizer }] = await Promise.all([import('@seqtrain/backend'), import('@seqtrain/trainer')]);
   await selectBackend('cpu');
   const { model } = await loadCheckpoint(checkpoint);
   const source = await openBatchSource(dataDir, 'validation');
