@@ -5,3 +5,5 @@ export type { JobFlags } from './job-options.js';
 export { generateText } from './generate-text.js';
 export type { GenerateOptions } from './generate-text.js';
 export { RunProgress, formatSeconds } from './progress.js';
+export { translateText } from './translate-text.js';
+export type { TranslateOptions } from './translate-text.js';

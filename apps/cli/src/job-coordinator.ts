@@ -4,8 +4,9 @@
  * that report how the run ended.
  */
 import type { Logger } from '@seqtrain/common';
-import { Coordinator, type RunSummary } from '@seqtrain/coordinator';
+import { Coordinator, describeValidation, type RunSummary } from '@seqtrain/coordinator';
 import type { Job } from '@seqtrain/protocol';
+import { readDatasetManifest } from '@seqtrain/data';
 import { RunProgress } from './progress.js';
 import { checkJobModel, prepareJobData } from './prepare-job-data.js';
 import { generateText } from './generate-text.js';
@@ -39,6 +40,8 @@ export function describeSummary(summary: RunSummary): string {
     `done: ${summary.steps} steps in ${summary.wallSeconds.toFixed(1)} s, ${summary.samplesPerSecond.toFixed(0)} samples/s, loss ${summary.initialLoss.toFixed(3)} -> ${summary.finalLoss.toFixed(3)}` +
     (summary.validationLoss === null
       ? ''
+      : summary.validation && (summary.validation.rmse !== undefined || summary.validation.chrf !== undefined)
+        ? `, validation ${describeValidation(summary.validation)} on ${summary.validationSamples} samples`
       : summary.validationAccuracy !== null
         ? `, validation ${summary.validationLoss.toFixed(3)} nats, accuracy ${(100 * summary.validationAccuracy).toFixed(1)}% on ${summary.validationSamples} samples`
         : `, validation ${summary.validationLoss.toFixed(3)} nats (${summary.validationBitsPerToken?.toFixed(3)} bits/char)`) +
@@ -54,6 +57,8 @@ export function describeSummary(summary: RunSummary): string {
 /** Prints the job's sample of generated text from the run's last checkpoint, when the job asks for one. */
 export async function printGeneratedSample(job: Job, summary: RunSummary): Promise<void> {
   if (!summary.checkpoint || job.generate.length === 0) return;
+  // Only a character language model generates text (a series, image or translation model does not).
+  if ((await readDatasetManifest(summary.dataDir)).kind !== 'text') return;
   const text = await generateText({
     checkpoint: summary.checkpoint,
     prime: job.generate.prime,

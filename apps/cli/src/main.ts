@@ -6,6 +6,7 @@ import { coordinatorCommand } from './commands/coordinator.js';
 import { workerCommand } from './commands/worker.js';
 import { prepareCommand } from './commands/prepare.js';
 import { generateCommand } from './commands/generate.js';
+import { translateCommand } from './commands/translate.js';
 import { benchCommand } from './commands/bench.js';
 import { qualityCommand } from './commands/quality.js';
 import { slurmCommand } from './commands/slurm.js';
@@ -19,6 +20,7 @@ const program = new Command('seqtrain')
   .addCommand(workerCommand())
   .addCommand(prepareCommand())
   .addCommand(generateCommand())
+  .addCommand(translateCommand())
   .addCommand(benchCommand())
   .addCommand(qualityCommand())
   .addCommand(slurmCommand());

@@ -1,12 +1,13 @@
 /**
  * Resolves a job's training data: a prepared directory as given, or `data.input` prepared into the run
  * directory with the job's recipe ('text': next-character windows; 'classification': padded word ids
- * and label ids, with `data.test` as the validation split when given).
+ * and label ids, with `data.test` as the validation split when given; 'timeseries': scaled windows of a
+ * CSV series; 'pairs': character ids of sentence pairs; 'idx': IDX images (`data.input`) and labels).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SeqtrainError } from '@seqtrain/common';
-import { prepareClassification, prepareText, readDatasetManifest } from '@seqtrain/data';
+import { prepareClassification, prepareIdx, preparePairs, prepareText, prepareTimeseries, readDatasetManifest } from '@seqtrain/data';
 import { modelFieldsFromManifest } from '@seqtrain/coordinator';
 import type { Job } from '@seqtrain/protocol';
 import { resolveInput } from './paths.js';
@@ -38,6 +39,43 @@ export async function prepareJobData(job: Job, runDir: string, say: (line: strin
     say(
       `prepared ${manifest.splits.train.rows} training and ${manifest.splits.validation.rows} validation rows (vocabulary ${manifest.vocab.length}, labels ${manifest.labels.join('/')}, maxlen ${manifest.maxlen}) in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${out}`
     );
+    return out;
+  }
+  const seconds = () => ((performance.now() - t0) / 1000).toFixed(1);
+  const d = job.data;
+  const opt = <K extends keyof typeof d>(key: K) => (d[key] === undefined ? {} : { [key]: d[key] });
+  if (d.recipe === 'timeseries') {
+    const manifest = await prepareTimeseries({
+      input,
+      out,
+      window: d.window ?? 1,
+      ...opt('horizon'),
+      ...opt('targets'),
+      ...opt('scaling'),
+      ...opt('columns'),
+      ...opt('target'),
+      ...opt('timeColumn'),
+      ...(d.validationLast !== undefined ? { validationLast: d.validationLast } : { validationFraction: d.validationFraction }),
+    });
+    say(`prepared ${manifest.splits.train.rows} training and ${manifest.splits.validation.rows} validation windows of ${manifest.window} steps (${manifest.features.join(', ')} -> ${manifest.target}, ${manifest.targets}, scaling ${manifest.scaling.method}) in ${seconds()} s -> ${out}`);
+    return out;
+  }
+  if (d.recipe === 'pairs') {
+    const manifest = await preparePairs({ input, out, seed: job.seed, validationFraction: d.validationFraction, ...opt('maxChars'), ...opt('sourceColumn'), ...opt('targetColumn') });
+    say(`prepared ${manifest.splits.train.rows} training and ${manifest.splits.validation.rows} validation pairs (${manifest.dropped} longer than ${manifest.maxChars ?? '-'} chars dropped; source ${manifest.sourceVocab.length} / target ${manifest.targetVocab.length} characters) in ${seconds()} s -> ${out}`);
+    return out;
+  }
+  if (d.recipe === 'idx') {
+    const manifest = await prepareIdx({
+      images: input,
+      labels: resolveInput(d.labels ?? ''),
+      out,
+      seed: job.seed,
+      ...(d.testImages !== undefined && d.testLabels !== undefined
+        ? { testImages: resolveInput(d.testImages), testLabels: resolveInput(d.testLabels) }
+        : { validationFraction: d.validationFraction }),
+    });
+    say(`prepared ${manifest.splits.train.rows} training and ${manifest.splits.validation.rows} validation images of ${manifest.itemShape.join('x')} (${manifest.classes} classes) in ${seconds()} s -> ${out}`);
     return out;
   }
   const manifest = await prepareText({

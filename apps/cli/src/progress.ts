@@ -3,7 +3,7 @@
  * otherwise (CI logs, pipes). Driven by the coordinator's events; writes to stderr.
  */
 import cliProgress from 'cli-progress';
-import type { CoordinatorEvent } from '@seqtrain/coordinator';
+import { describeValidation, type CoordinatorEvent } from '@seqtrain/coordinator';
 
 export interface ProgressOptions {
   tty: boolean;
@@ -88,7 +88,9 @@ export class RunProgress {
       }
       case 'validation':
         this.interrupt(
-          event.accuracy !== null
+          event.metrics && (event.metrics.rmse !== undefined || event.metrics.chrf !== undefined)
+            ? `validation after step ${event.step}: ${describeValidation(event.metrics)} on ${event.samples} samples`
+            : event.accuracy !== null
             ? `validation after step ${event.step}: loss ${event.loss.toFixed(4)} nats, accuracy ${(100 * event.accuracy).toFixed(1)}% on ${event.samples} samples`
             : `validation after step ${event.step}: loss ${event.loss.toFixed(4)} nats (${event.bitsPerToken.toFixed(3)} bits/char) on ${event.samples} samples`
         );

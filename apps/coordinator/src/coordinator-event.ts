@@ -4,6 +4,7 @@
  * of coordinator.ts produces them. Every event is plain JSON data (it is sent as is over Server-Sent Events).
  */
 import type { MembershipChange, RunSummary, StepMetrics } from './run-directory.js';
+import type { ValidationMetrics } from './validation-metrics.js';
 
 /** One rank as assigned at rendezvous (flow step 3). */
 export interface RankInfo {
@@ -42,7 +43,7 @@ export type CoordinatorEvent =
   /** `ranks` is indexed by rank; `metrics` is the line appended to metrics.jsonl. */
   | { type: 'step'; metrics: StepMetrics; totalSteps: number; ranks: RankStepStats[] }
   /** accuracy: share classified right, for a classification dataset; null for text. */
-  | { type: 'validation'; step: number; loss: number; bitsPerToken: number; samples: number; accuracy: number | null }
+  | { type: 'validation'; step: number; loss: number; bitsPerToken: number; samples: number; accuracy: number | null; metrics?: ValidationMetrics }
   | { type: 'checkpoint'; step: number; path: string }
   /**
    * A rank's control connection closed. `afterShutdown`: the coordinator had already ended the run

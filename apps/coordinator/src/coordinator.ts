@@ -78,6 +78,7 @@ import { RunDirectory, type MembershipChange, type RunSummary } from './run-dire
 import { readResumePoint } from './resume-point.js';
 import { RunTracker, aggregateStep, type ValidationResult } from './run-tracker.js';
 import { StallInspector, type Stall } from './stall-inspector.js';
+import { validationMetrics } from './validation-metrics.js';
 
 export type { CoordinatorEvent } from './coordinator-event.js';
 
@@ -712,16 +713,17 @@ export class Coordinator {
     const maxSamples = Math.min(this.job.validationMaxSamples, this.manifest.splits.validation.rows);
     const batchSize = Math.max(32, Math.ceil(this.job.globalBatch / this.world));
     const replies = this.collector.expect<EvalDone>('evalDone', step);
-    this.broadcast({ type: 'evaluate', generation: this.generation, step, maxSamples, batchSize });
+    const decode = this.manifest.kind === 'pairs' ? { samples: this.job.chrf.samples, maxSourceChars: this.job.chrf.maxSourceChars } : undefined;
+    this.broadcast({ type: 'evaluate', generation: this.generation, step, maxSamples, batchSize, ...(decode ? { decode } : {}) });
     const all = await this.guard(replies);
-    const samples = all.reduce((s, r) => s + r.count, 0);
-    const loss = all.reduce((s, r) => s + r.lossSum, 0) / samples;
+    const metrics = validationMetrics(this.manifest, step, all);
+    const { loss, samples } = metrics;
     const bitsPerToken = loss / Math.LN2;
     // Accuracy is a classification figure; a text run's next-character accuracy is not reported.
-    const accuracy = this.manifest.kind === 'classification' ? all.reduce((s, r) => s + (r.correct ?? 0), 0) / samples : null;
-    this.runDir.appendValidation({ step, loss, bitsPerToken, samples, accuracy });
-    this.emit({ type: 'validation', step, loss, bitsPerToken, samples, accuracy });
-    return { loss, samples, accuracy };
+    const accuracy = metrics.accuracy ?? null;
+    this.runDir.appendValidation({ ...metrics, bitsPerToken, accuracy });
+    this.emit({ type: 'validation', step, loss, bitsPerToken, samples, accuracy, metrics });
+    return { loss, samples, accuracy, metrics };
   }
 
   private async checkpoint(stepsCompleted: number, epoch: number, stepInEpoch: number): Promise<string> {

@@ -101,6 +101,13 @@ var MAX_POINTS = 5000, MAX_RANK_POINTS = 1000, ALPHA = 2 / 21, RENDER_MS = 150;
 var PALETTE = ['#2563eb', '#ea580c', '#16a34a', '#9333ea', '#dc2626', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
 var S = null, queue = [], syncing = false, conn = 'connecting', skewMs = 0, timer = 0, es = null;
 
+// The same figure as validation-metrics.ts validationFigure (accuracy, RMSE, chrF; null for text).
+function validationFigure(v) {
+  if (typeof v.accuracy === 'number') return 'accuracy ' + (100 * v.accuracy).toFixed(1) + '%';
+  if (typeof v.rmse === 'number') return 'RMSE ' + v.rmse.toFixed(2);
+  if (typeof v.chrf === 'number') return 'chrF ' + v.chrf.toFixed(1) + ' (copy ' + (typeof v.copyChrf === 'number' ? v.copyChrf.toFixed(1) : '-') + ')';
+  return null;
+}
 function pushBounded(a, p, max) {
   a.push(p);
   if (a.length <= max) return;
@@ -145,7 +152,7 @@ function applyEvent(seq, ev) {
         pushBounded(v.throughput, [m.step, v.samplesPerSecond], MAX_RANK_POINTS);
       });
       break;
-    case 'validation': pushBounded(S.validation, { step: ev.step, loss: ev.loss, bitsPerToken: ev.bitsPerToken, samples: ev.samples }, MAX_POINTS); break;
+    case 'validation': pushBounded(S.validation, { step: ev.step, loss: ev.loss, bitsPerToken: ev.bitsPerToken, samples: ev.samples, figure: ev.metrics ? validationFigure(ev.metrics) : null }, MAX_POINTS); break;
     case 'checkpoint': S.checkpoint = { step: ev.step, path: ev.path }; break;
     case 'rankClosed':
       var rv = S.ranks[ev.rank];
@@ -375,7 +382,7 @@ function render() {
   setText('t-loss-s', first ? 'first step ' + fix(first[1], 3) : '');
   var lastVal = S.validation[S.validation.length - 1];
   setText('t-val', lastVal ? fix(lastVal.loss, 3) : '-');
-  setText('t-val-s', lastVal ? fix(lastVal.bitsPerToken, 3) + ' bits/token at step ' + lastVal.step : 'after the last step');
+  setText('t-val-s', lastVal ? (lastVal.figure || fix(lastVal.bitsPerToken, 3) + ' bits/token') + ' at step ' + lastVal.step : 'after the last step');
   var recent = S.throughput.slice(-20).filter(valid), sps = recent.length ? recent.reduce(function (a, p) { return a + p[1]; }, 0) / recent.length : NaN;
   setText('t-sps', compact(sps));
   setText('t-sps-s', 'global batch ' + S.job.globalBatch + ' \\u00b7 ' + S.job.worldSize + ' ranks');

@@ -143,7 +143,7 @@ function runEvents(): CoordinatorEvent[] {
     step(0, 4),
     step(1, 3.5),
     step(2, 3.25),
-    { type: 'validation', step: 3, loss: 3.1, bitsPerToken: 3.1 / Math.LN2, samples: 64, accuracy: null },
+    { type: 'validation', step: 3, loss: 3.1, bitsPerToken: 3.1 / Math.LN2, samples: 64, accuracy: 0.75, metrics: { step: 3, samples: 64, loss: 3.1, accuracy: 0.75 } },
     { type: 'checkpoint', step: 3, path: '/tmp/spec-run/checkpoints/step-0000003' },
   ];
 }
@@ -206,7 +206,7 @@ describe('DashboardServer', () => {
     expect(state).toMatchObject({ status: 'running', coordinator: 'ws://127.0.0.1:1234', joined: 2, totalSteps: 3, backend: 'cpu', parameterCount: 1234 });
     expect(state.job).toMatchObject({ name: 'spec-run', runDir: '/tmp/spec-run', worldSize: 2, globalBatch: 8 });
     expect(state.loss).toEqual([[0, 4], [1, 3.5], [2, 3.25]]);
-    expect(state.validation).toEqual([{ step: 3, loss: 3.1, bitsPerToken: 3.1 / Math.LN2, samples: 64 }]);
+    expect(state.validation).toEqual([{ step: 3, loss: 3.1, bitsPerToken: 3.1 / Math.LN2, samples: 64, figure: 'accuracy 75.0%' }]);
     expect(state.ranks.map((r) => [r.rank, r.hostname, r.pid, r.health, r.lastStep])).toEqual([
       [0, 'node-a', 101, 'exited', 2],
       [1, 'node-b', 202, 'up', 2],

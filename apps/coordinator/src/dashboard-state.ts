@@ -7,6 +7,7 @@
 import type { Job } from '@seqtrain/protocol';
 import type { CoordinatorEvent, RankInfo } from './coordinator-event.js';
 import type { RunSummary, StepMetrics } from './run-directory.js';
+import { validationFigure } from './validation-metrics.js';
 
 /** Points kept per run-level series (loss, throughput, validation). */
 export const MAX_HISTORY_POINTS = 5000;
@@ -80,7 +81,8 @@ export interface DashboardSnapshot {
   loss: Point[];
   throughput: Point[];
   stepTimes: StepTimes[];
-  validation: { step: number; loss: number; bitsPerToken: number; samples: number }[];
+  /** figure: the kind's own metric beside the loss (accuracy, RMSE, chrF), null for text. */
+  validation: { step: number; loss: number; bitsPerToken: number; samples: number; figure: string | null }[];
   ranks: RankView[];
   notices: string[];
   summary: RunSummary | null;
@@ -213,7 +215,11 @@ export class DashboardState {
         break;
       }
       case 'validation':
-        pushBounded(s.validation, { step: event.step, loss: event.loss, bitsPerToken: event.bitsPerToken, samples: event.samples }, MAX_HISTORY_POINTS);
+        pushBounded(
+          s.validation,
+          { step: event.step, loss: event.loss, bitsPerToken: event.bitsPerToken, samples: event.samples, figure: event.metrics ? validationFigure(event.metrics) : null },
+          MAX_HISTORY_POINTS
+        );
         break;
       case 'checkpoint':
         s.checkpoint = { step: event.step, path: event.path };

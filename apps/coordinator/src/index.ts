@@ -12,3 +12,5 @@ export { RunDirectory, writeJsonAtomic } from './run-directory.js';
 export type { RunSummary, StepMetrics } from './run-directory.js';
 export { ReplyCollector } from './reply-collector.js';
 export { Rendezvous } from './rendezvous.js';
+export { validationMetrics, describeValidation, targetRange } from './validation-metrics.js';
+export type { ValidationMetrics } from './validation-metrics.js';

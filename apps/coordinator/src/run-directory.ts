@@ -2,13 +2,15 @@
  * The run directory, as a user finds it after a run:
  *   job.json         the resolved job (defaults filled in)
  *   metrics.jsonl    one JSON line per step: step, epoch, loss, samplesPerSecond, stepSeconds, commSeconds, ...
- *   validation.jsonl one JSON line per validation pass: step, loss, bitsPerToken, samples, accuracy (null for text)
+ *   validation.jsonl one JSON line per validation pass: step, loss, bitsPerToken, samples, accuracy (null unless
+ *                    classification/idx), and the kind's figures as in summary.json `validation`
  *   summary.json     written once at the end (RunSummary)
  *   checkpoints/step-NNNNNNN/  model.json + weights.bin (tfjs layers format), optimizer.*, trainer-state.json
  *   logs/            worker logs of a local run
  */
 import { mkdirSync, openSync, writeSync, closeSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ValidationMetrics } from './validation-metrics.js';
 
 export interface StepMetrics {
   /** Global step, 0-based. */
@@ -78,6 +80,11 @@ export interface RunSummary {
   validationSamples: number;
   /** Share of the validation samples classified right after the last step; null for a text dataset. */
   validationAccuracy: number | null;
+  /**
+   * The last validation pass's figures by dataset kind (validation-metrics.ts: loss always; bitsPerChar,
+   * accuracy, rmse + mse, or chrf + copyChrf); null before any validation.
+   */
+  validation: ValidationMetrics | null;
   /** Latest checkpoint directory (absolute). */
   checkpoint: string | null;
   parameterCount: number;
@@ -122,7 +129,7 @@ export class RunDirectory {
     writeSync(this.metricsFd, JSON.stringify(metrics) + '\n');
   }
 
-  appendValidation(entry: { step: number; loss: number; bitsPerToken: number; samples: number; accuracy: number | null }): void {
+  appendValidation(entry: Omit<ValidationMetrics, 'accuracy'> & { bitsPerToken: number; accuracy: number | null }): void {
     writeSync(this.validationFd, JSON.stringify(entry) + '\n');
   }
 

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { Job, MessageOf, WorkerMessage } from '@seqtrain/protocol';
 import type { MembershipChange, RunSummary, StepMetrics } from './run-directory.js';
+import type { ValidationMetrics } from './validation-metrics.js';
 
 type StepDone = MessageOf<WorkerMessage, 'stepDone'>;
 const FINAL_LOSS_WINDOW_STEPS = 10;
@@ -14,6 +15,8 @@ export interface ValidationResult {
   samples: number;
   /** Share of validation samples classified right; null for a text dataset. */
   accuracy: number | null;
+  /** The kind's figures (validation-metrics.ts): summary.json's `validation`. */
+  metrics: ValidationMetrics;
 }
 
 export function aggregateStep(replies: StepDone[], step: number, epoch: number, stepSeconds: number): StepMetrics {
@@ -117,6 +120,7 @@ export class RunTracker {
       validationBitsPerToken: o.validation ? o.validation.loss / Math.LN2 : null,
       validationSamples: o.validation?.samples ?? 0,
       validationAccuracy: o.validation?.accuracy ?? null,
+      validation: o.validation?.metrics ?? null,
       checkpoint: o.checkpoint,
       parameterCount: o.parameterCount,
       seed: o.job.seed,

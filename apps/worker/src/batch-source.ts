@@ -1,21 +1,30 @@
 /**
- * What a training process reads its batches from, whatever the dataset's kind: a text dataset
- * (ArrowDataset: x = a window of character ids, y = the next one) or a classification dataset
- * (TableDataset: x = `maxlen` padded word ids, y = the label id). Both give the trainer the same
- * TrainBatch shape, Int32 x [count, width] and Int32 y [count], so the sampler, the step and the
- * world-size invariance are the same for both.
+ * What a training process reads its batches from, whatever the dataset's kind:
+ *  text            ArrowDataset: x = a window of character ids, y = the next one (id batch)
+ *  classification  TableDataset: x = `maxlen` padded word ids, y = the label id (id batch)
+ *  timeseries      x [window, features] scaled floats, y one scaled float or one per step (mean squared error)
+ *  idx             x [rows, cols] pixels / 255 (28 steps of 28 values for MNIST), y the class id
+ *  pairs           encoder ids [sourceLength], decoder input = the target column ('\t' + text + '\n',
+ *                  padded), decoder target = that shifted left by one (text + '\n', padded with 0):
+ *                  teacher forcing, padded sequence cross-entropy
+ * The sampler, the step and the world-size invariance are the same for all: every loss is per sample.
  */
 import { SeqtrainError } from '@seqtrain/common';
 import { ArrowDataset, TableDataset, readDatasetManifest, type SplitName } from '@seqtrain/data';
-import type { LossName, TrainBatch } from '@seqtrain/trainer';
+import type { PairsManifest } from '@seqtrain/data';
+import type { BatchArray, LossName, TrainBatch } from '@seqtrain/trainer';
 
 export interface BatchSource {
   readonly length: number;
   /** Ids for trainer-state.json: characters of a text dataset, words of a classification one. */
   readonly vocab: readonly string[];
+  /** pairs only: the source characters (id -> character), saved for translation. */
+  readonly sourceVocab?: readonly string[];
   /** The loss that matches the dataset and the model's head (see lossFor). */
   readonly loss: LossName;
   getBatch(indices: readonly number[]): Promise<TrainBatch>;
+  /** pairs only: the source and target texts of rows (for decoding and chrF). */
+  getPairs?(indices: readonly number[]): Promise<{ source: number[]; sourceText: string; targetText: string }[]>;
   close(): Promise<void>;
 }
 
@@ -58,9 +67,91 @@ export async function openBatchSource(dir: string, split: SplitName): Promise<Ba
       close: () => dataset.close(),
     };
   }
+  const dataset = await TableDataset.open(dir, split);
+  const column = async (indices: readonly number[]) => {
+    const rows = await dataset.getRows(indices);
+    return {
+      count: rows.count,
+      get: (name: string) => {
+        const c = rows.columns[name];
+        if (!c) throw new SeqtrainError('ERR_MANIFEST_INVALID', `${dir}: a ${manifest.kind} dataset needs a column "${name}".`, { file: dir, field: 'columns' });
+        return c;
+      },
+    };
+  };
+  if (manifest.kind === 'timeseries') {
+    const features = manifest.features.length;
+    const single = manifest.targets === 'single';
+    return {
+      length: dataset.length,
+      vocab: [],
+      loss: 'mean_squared_error',
+      getBatch: async (indices) => {
+        const rows = await column(indices);
+        const target: BatchArray = { values: rows.get('y').values, shape: single ? [1] : [manifest.window] };
+        return { inputs: [{ values: rows.get('x').values, shape: [manifest.window, features] }], target, count: rows.count };
+      },
+      close: () => dataset.close(),
+    };
+  }
+  if (manifest.kind === 'idx') {
+    const [steps = 1, ...rest] = manifest.itemShape;
+    const width = rest.reduce((a, b) => a * b, 1);
+    return {
+      length: dataset.length,
+      vocab: [],
+      loss: 'sparse_categorical_crossentropy',
+      getBatch: async (indices) => {
+        const rows = await column(indices);
+        return { inputs: [{ values: rows.get('x').values, shape: [steps, width] }], target: { values: rows.get('y').values, shape: [] }, count: rows.count };
+      },
+      close: () => dataset.close(),
+    };
+  }
+  if (manifest.kind === 'pairs') return pairsSource(dir, manifest, dataset, column);
   throw new SeqtrainError(
     'ERR_INVALID_ARGUMENT',
-    `${dir} holds a "${manifest.kind}" dataset; training reads text and classification datasets so far. Prepare one with \`seqtrain prepare text\` or \`seqtrain prepare classification\`.`,
+    `${dir} holds a "${(manifest as { kind: string }).kind}" dataset, which training cannot read. Prepare one with \`seqtrain prepare <text|classification|timeseries|pairs|idx>\`.`,
     { file: dir, field: 'kind' }
   );
+}
+
+type ColumnReader = (indices: readonly number[]) => Promise<{ count: number; get: (name: string) => { values: Int32Array | Float32Array; width: number | null } }>;
+
+function pairsSource(dir: string, manifest: PairsManifest, dataset: TableDataset, column: ColumnReader): BatchSource {
+  const S = manifest.sourceLength;
+  const T = manifest.targetLength;
+  const ids = (values: Int32Array | Float32Array, name: string): Int32Array => {
+    if (!(values instanceof Int32Array)) throw new SeqtrainError('ERR_MANIFEST_INVALID', `${dir}: pairs column "${name}" must be Int32.`, { file: dir, field: name });
+    return values;
+  };
+  const text = (vocab: readonly string[], row: Int32Array): string => Array.from(row, (id) => vocab[id] ?? '').join('');
+  return {
+    length: dataset.length,
+    vocab: manifest.targetVocab,
+    sourceVocab: manifest.sourceVocab,
+    loss: 'sequence_sparse_categorical_crossentropy',
+    getBatch: async (indices) => {
+      const rows = await column(indices);
+      const source = ids(rows.get('source').values, 'source');
+      const decoderInput = ids(rows.get('target').values, 'target');
+      // Label at position t = decoder input at t + 1; the last position, and padding, get id 0 (masked).
+      const labels = new Int32Array(rows.count * T);
+      for (let r = 0; r < rows.count; r++) labels.set(decoderInput.subarray(r * T + 1, (r + 1) * T), r * T);
+      return { inputs: [{ values: source, shape: [S] }, { values: decoderInput, shape: [T] }], target: { values: labels, shape: [T] }, count: rows.count };
+    },
+    getPairs: async (indices) => {
+      const rows = await column(indices);
+      const source = ids(rows.get('source').values, 'source');
+      const target = ids(rows.get('target').values, 'target');
+      const sourceLength = ids(rows.get('sourceLength').values, 'sourceLength');
+      return Array.from({ length: rows.count }, (_, r) => {
+        const n = sourceLength[r] ?? 0;
+        const src = Array.from(source.subarray(r * S, r * S + n));
+        const tgt = text(manifest.targetVocab, target.subarray(r * T, (r + 1) * T));
+        return { source: src, sourceText: text(manifest.sourceVocab, Int32Array.from(src)), targetText: tgt.replace(manifest.startToken, '').split(manifest.endToken)[0] ?? '' };
+      });
+    },
+    close: () => dataset.close(),
+  };
 }

@@ -16,10 +16,10 @@ import { hostname } from 'node:os';
 import { DEFAULTS, SeqtrainError, createLogger, readEnv, type Logger } from '@seqtrain/common';
 import { selectBackend, type BackendChoice, type SelectedBackend } from '@seqtrain/backend';
 import { WebSocketRingListener } from '@seqtrain/collective';
-import { buildModel, resolveModelConfig } from '@seqtrain/models';
+import { buildModel, chrfFromStatistics, chrfStatistics, greedyDecodeBatch, resolveModelConfig } from '@seqtrain/models';
 import { CommitStore, checkReplicas, createOptimizer, loadCheckpoint, replicaCheckDue, saveCheckpoint, type TrainerState } from '@seqtrain/trainer';
 import { PROTOCOL_VERSION, type CoordinatorMessage, type MessageOf } from '@seqtrain/protocol';
-import { openBatchSource } from './batch-source.js';
+import { openBatchSource, type BatchSource } from './batch-source.js';
 import { CoordinatorConnection } from './coordinator-connection.js';
 import { RING_FAILURE_CODES, formRing, type RingPlace, type Session } from './ring-session.js';
 import { collectiveDelay, sampleLog } from './test-hooks.js';
@@ -231,6 +231,7 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, b
       model: { name: run.modelName, config: resolveModelConfig(run.modelName, run.modelConfig) },
       dataset: run.dataDir,
       vocab: [...train.vocab],
+      ...(train.sourceVocab ? { sourceVocab: [...train.sourceVocab] } : {}),
     },
   };
 }
@@ -289,7 +290,52 @@ async function runEvaluation(s: Session, msg: MessageOf<CoordinatorMessage, 'eva
     count += r.count;
     correct += r.correct;
   }
-  return { type: 'evalDone' as const, generation: s.place.generation, rank, step: msg.step, lossSum, count, correct };
+  const decoded = msg.decode ? await decodeHeldOut(s, s.validation, msg.step, msg.decode) : {};
+  return { type: 'evalDone' as const, generation: s.place.generation, rank, step: msg.step, lossSum, count, correct, ...decoded };
+}
+
+/** Pairs per batched greedy decode: bounds activation memory (tgtLen forward passes per chunk). */
+const DECODE_CHUNK_PAIRS = 64;
+
+/**
+ * chrF of greedy translations of held-out pairs, split over the ranks: the first `samples` validation
+ * pairs (in row order) whose source has at most `maxSourceChars` characters, rank r decoding every N-th.
+ * Decoding is the costly part of evaluation (tgtLen forward passes per batch), so every rank takes a
+ * share; the chrF n-gram statistics of the shares are summed by an all-reduce, so each rank computes
+ * the same corpus chrF (float32 sums of integer counts below 2^24 are exact).
+ */
+async function decodeHeldOut(s: Session, source: BatchSource, step: number, options: { samples: number; maxSourceChars: number }) {
+  if (!source.getPairs) {
+    throw new SeqtrainError('ERR_INVALID_ARGUMENT', `chrF decoding needs a pairs dataset; ${s.run.dataDir} is not one.`, { field: 'data.dir' });
+  }
+  const chosen: { source: number[]; sourceText: string; targetText: string }[] = [];
+  const scan = 256;
+  for (let start = 0; start < source.length && chosen.length < options.samples; start += scan) {
+    const rows = Array.from({ length: Math.min(scan, source.length - start) }, (_, i) => start + i);
+    for (const pair of await source.getPairs(rows)) {
+      if (Array.from(pair.sourceText).length <= options.maxSourceChars && chosen.length < options.samples) chosen.push(pair);
+    }
+  }
+  const mine = chosen.filter((_, i) => i % s.place.worldSize === s.place.rank);
+  const vocab = source.vocab;
+  const startId = vocab.indexOf('\t');
+  const endId = vocab.indexOf('\n');
+  const hypotheses: string[] = [];
+  for (let i = 0; i < mine.length; i += DECODE_CHUNK_PAIRS) {
+    const chunk = mine.slice(i, i + DECODE_CHUNK_PAIRS);
+    for (const r of greedyDecodeBatch(s.model, chunk.map((p) => p.source), { startId, endId })) {
+      hypotheses.push(r.ids.filter((id) => id !== endId).map((id) => vocab[id] ?? '').join(''));
+    }
+  }
+  const references = mine.map((p) => p.targetText);
+  const stats = [...chrfStatistics(hypotheses, references), ...chrfStatistics(mine.map((p) => p.sourceText), references), mine.length];
+  const summed = await s.collective.allReduce(Float32Array.from(stats), { name: 'eval-chrf', step, op: 'sum' });
+  const half = (summed.length - 1) / 2;
+  return {
+    chrf: chrfFromStatistics(Array.from(summed.subarray(0, half))),
+    copyChrf: chrfFromStatistics(Array.from(summed.subarray(half, 2 * half))),
+    decoded: Math.round(summed[2 * half] ?? 0),
+  };
 }
 
 async function writeCheckpoint(s: Session, msg: MessageOf<CoordinatorMessage, 'checkpoint'>) {

@@ -69,4 +69,7 @@ export const DEFAULTS = {
   COOLOFF_MS: 300_000,
   /** Training processes retry a lost coordinator (with backoff) this long before ERR_COORDINATOR_UNREACHABLE. */
   COORDINATOR_RETRY_MS: 60_000,
+  /** Held-out pairs greedy-decoded per validation pass of a translation job (chrF), and their longest source. */
+  CHRF_SAMPLES: 200,
+  CHRF_MAX_SOURCE_CHARS: 80,
 } as const;

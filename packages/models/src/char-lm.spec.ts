@@ -74,6 +74,7 @@ describe('char-lm', () => {
       units: 128,
       layers: 1,
       cell: 'lstm',
+      input: 'embedding',
       seed: 42,
     });
     expect(resolveModelConfig('char-lm', { vocabSize: 5, seqLen: 3, units: 4 })['units']).toBe(4);
@@ -82,6 +83,18 @@ describe('char-lm', () => {
     expect(() => buildModel('char-lm', { seqLen: 3 })).toThrow(/"vocabSize" must be a positive integer; got undefined/);
     expect(() => buildModel('char-lm', { vocabSize: 5, seqLen: 3, cell: 'transformer' })).toThrow(/"cell" must be one of lstm, gru, simple_rnn/);
     expect(() => buildModel('char-lm', { vocabSize: 5, seqLen: 3, unit: 4 })).toThrow(/unknown field "unit"/);
+  });
+
+  it('one-hot input: a frozen identity first layer, so only the recurrent and dense weights train', () => {
+    const model = buildModel('char-lm', { vocabSize: 57, seqLen: 60, units: 16, input: 'onehot' });
+    const [table] = model.getLayer('onehot').getWeights();
+    expect(table!.shape).toEqual([57, 57]);
+    const t = table!.arraySync() as number[][];
+    expect(t[3]![3]).toBe(1);
+    expect(t[3]!.reduce((a, b) => a + b, 0)).toBe(1);
+    // Keras LSTM(16) on 57 one-hot features + Dense(57): 4*(16*(57+16)+16) + 16*57+57.
+    expect(model.countParams() - 57 * 57).toBe(4 * (16 * (57 + 16) + 16) + 16 * 57 + 57);
+    expect(model.trainableWeights.map((w) => w.name).some((n) => n.includes('onehot'))).toBe(false);
   });
 
   it('fails naming the known models for an unknown name', () => {

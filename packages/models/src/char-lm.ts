@@ -2,6 +2,10 @@
  * `char-lm`: the Keras text-generation lab's character language model. It reads a window of
  * `seqLen` character ids and predicts the next character:
  *   Embedding(vocabSize, embeddingDim) -> layers x recurrent(units) -> Dense(vocabSize, softmax).
+ * With `input: 'onehot'` (the Nietzsche/Macbeth labs' one-hot characters) the first layer is a frozen
+ * identity Embedding(vocabSize, vocabSize): row i is the one-hot vector of id i, not trained, so the
+ * recurrent layer sees exactly Keras' one-hot input while the model still reads ids (and saves, loads
+ * and samples like the embedding variant); `embeddingDim` is then unused.
  *
  * Every initializer is seeded from `config.seed` with a distinct offset per weight, so two builds
  * with the same config are bitwise identical (what lets each rank build its replica locally and
@@ -18,6 +22,8 @@ import { SeedSequence, seededDense, seededEmbedding, seededRecurrent } from './s
 export const CHAR_LM_MODEL_NAME = 'char-lm';
 
 export const RECURRENT_CELLS = ['lstm', 'gru', 'simple_rnn'] as const;
+export const CHAR_LM_INPUTS = ['embedding', 'onehot'] as const;
+export type CharLmInput = (typeof CHAR_LM_INPUTS)[number];
 export type RecurrentCell = (typeof RECURRENT_CELLS)[number];
 
 export interface CharLmConfig {
@@ -27,6 +33,7 @@ export interface CharLmConfig {
   units: number;
   layers: number;
   cell: RecurrentCell;
+  input: CharLmInput;
   seed: number;
 }
 
@@ -35,11 +42,12 @@ export const CHAR_LM_DEFAULTS = {
   units: 128,
   layers: 1,
   cell: 'lstm',
+  input: 'embedding',
   seed: DEFAULTS.SEED,
 } as const satisfies Partial<CharLmConfig>;
 
 const POSITIVE_INT_FIELDS = ['vocabSize', 'seqLen', 'embeddingDim', 'units', 'layers'] as const;
-const KNOWN_FIELDS: readonly string[] = [...POSITIVE_INT_FIELDS, 'cell', 'seed'];
+const KNOWN_FIELDS: readonly string[] = [...POSITIVE_INT_FIELDS, 'cell', 'input', 'seed'];
 
 function invalid(field: string, expected: string, got: unknown): SeqtrainError {
   return new SeqtrainError(
@@ -71,6 +79,10 @@ export function parseCharLmConfig(raw: Record<string, unknown>): CharLmConfig {
   if (typeof cell !== 'string' || !(RECURRENT_CELLS as readonly string[]).includes(cell)) {
     throw invalid('cell', `one of ${RECURRENT_CELLS.join(', ')}`, cell);
   }
+  const input = merged['input'];
+  if (typeof input !== 'string' || !(CHAR_LM_INPUTS as readonly string[]).includes(input)) {
+    throw invalid('input', `one of ${CHAR_LM_INPUTS.join(', ')}`, input);
+  }
   const seed = merged['seed'];
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw invalid('seed', 'an integer', seed);
   return merged as unknown as CharLmConfig;
@@ -81,9 +93,22 @@ export function buildCharLm(config: CharLmConfig): LayersModel {
   // Seeds seed+1, seed+2, ... in layer order (seeded-layers.ts): distinct per weight, stable across builds.
   const seeds = new SeedSequence(config.seed);
   const model = tfl.sequential({ name: 'char_lm' });
-  model.add(
-    seededEmbedding(seeds, { name: 'embedding', inputDim: config.vocabSize, outputDim: config.embeddingDim, inputLength: config.seqLen })
-  );
+  if (config.input === 'onehot') {
+    model.add(
+      tfl.layers.embedding({
+        name: 'onehot',
+        inputDim: config.vocabSize,
+        outputDim: config.vocabSize,
+        inputLength: config.seqLen,
+        embeddingsInitializer: tfl.initializers.identity({ gain: 1 }),
+        trainable: false,
+      })
+    );
+  } else {
+    model.add(
+      seededEmbedding(seeds, { name: 'embedding', inputDim: config.vocabSize, outputDim: config.embeddingDim, inputLength: config.seqLen })
+    );
+  }
   for (let i = 0; i < config.layers; i++) {
     model.add(seededRecurrent(seeds, config.cell, { name: `rnn_${i}`, units: config.units, returnSequences: i < config.layers - 1 }));
   }

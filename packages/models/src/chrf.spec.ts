@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSeqtrainError } from '@seqtrain/common';
-import { chrF, corpusChrF } from './chrf.js';
+import { chrF, chrfFromStatistics, chrfStatistics, corpusChrF } from './chrf.js';
 
 describe('chrF', () => {
   it('is 100 for an identical hypothesis and 0 when no character matches', () => {
@@ -32,6 +32,14 @@ describe('chrF', () => {
         ['The relationship between dogs and cats is not exactly friendly.', 'A good bookshop is just a genteel Black Hole that knows how to read.']
       )
     ).toBeCloseTo(84.64214891738334, 9);
+  });
+
+  it('statistics summed over shares of a corpus give the corpus score', () => {
+    const hyps = ['el gato negro', 'la casa', 'y dijo Dios'];
+    const refs = ['el perro negro', 'la casa blanca', 'Y dijo Dios: sea la luz'];
+    const a = chrfStatistics(hyps.slice(0, 1), refs.slice(0, 1));
+    const b = chrfStatistics(hyps.slice(1), refs.slice(1));
+    expect(chrfFromStatistics(a.map((v, i) => v + (b[i] ?? 0)))).toBeCloseTo(corpusChrF(hyps, refs), 10);
   });
 
   it('rejects unaligned corpus lists', () => {

@@ -66,6 +66,25 @@ export function chrF(hypothesis: string, reference: string, options: ChrfOptions
   return fScore(sentenceStatistics(hypothesis, reference, order), order, options.beta ?? 2);
 }
 
+/**
+ * The summed n-gram statistics of a corpus (3 numbers per order: hypothesis, reference, matched
+ * n-grams): what ranks that each decoded a share of a corpus add up (an all-reduce 'sum') before
+ * chrfFromStatistics gives the corpus score, equal to corpusChrF of the whole corpus.
+ */
+export function chrfStatistics(hypotheses: readonly string[], references: readonly string[], options: ChrfOptions = {}): number[] {
+  const order = options.order ?? 6;
+  const total: Statistics = Array<number>(3 * order).fill(0);
+  hypotheses.forEach((hyp, i) => {
+    sentenceStatistics(hyp, references[i] ?? '', order).forEach((v, j) => (total[j] = (total[j] ?? 0) + v));
+  });
+  return total;
+}
+
+/** chrF (0..100) of summed statistics from chrfStatistics (same order and beta). */
+export function chrfFromStatistics(stats: readonly number[], options: ChrfOptions = {}): number {
+  return fScore([...stats], options.order ?? 6, options.beta ?? 2);
+}
+
 /** Corpus-level chrF: n-gram statistics summed over all pairs, then one score (as sacreBLEU). */
 export function corpusChrF(hypotheses: readonly string[], references: readonly string[], options: ChrfOptions = {}): number {
   if (hypotheses.length !== references.length) {

@@ -9,10 +9,11 @@ export {
   CHAR_LM_MODEL_NAME,
   CHAR_LM_DEFAULTS,
   RECURRENT_CELLS,
+  CHAR_LM_INPUTS,
   buildCharLm,
   parseCharLmConfig,
 } from './char-lm.js';
-export type { CharLmConfig, RecurrentCell } from './char-lm.js';
+export type { CharLmConfig, CharLmInput, RecurrentCell } from './char-lm.js';
 export { fileSystemIO, weightBytes, MODEL_JSON_FILE, WEIGHTS_FILE } from './file-system-io.js';
 export { saveModel, loadModel } from './model-files.js';
 export { writeFileDurable, syncDirectory } from './durable-write.js';
@@ -45,9 +46,9 @@ export { buildMnistRows, parseMnistRowsConfig } from './mnist-rows.js';
 export type { MnistRowsConfig } from './mnist-rows.js';
 export { buildSeq2seqAttention, parseSeq2seqAttentionConfig, SEQ2SEQ_NAMES } from './seq2seq-attention.js';
 export type { Seq2seqAttentionConfig } from './seq2seq-attention.js';
-export { greedyDecode, beamSearchDecode } from './seq2seq-decode.js';
+export { greedyDecode, greedyDecodeBatch, beamSearchDecode } from './seq2seq-decode.js';
 export type { DecodeOptions, DecodeResult } from './seq2seq-decode.js';
-export { chrF, corpusChrF } from './chrf.js';
+export { chrF, corpusChrF, chrfStatistics, chrfFromStatistics } from './chrf.js';
 export type { ChrfOptions } from './chrf.js';
 export { parseGloveText, readGloveFile, loadPretrainedEmbedding } from './glove-embeddings.js';
 export type { GloveMatrix } from './glove-embeddings.js';

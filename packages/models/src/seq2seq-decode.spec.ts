@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { buildModel } from './build-model.js';
-import { beamSearchDecode, greedyDecode } from './seq2seq-decode.js';
+import { beamSearchDecode, greedyDecode, greedyDecodeBatch } from './seq2seq-decode.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -25,6 +25,17 @@ function biasToward(model: LayersModel, id: number, shift: number): void {
 }
 
 describe('greedy and beam-search decoding', () => {
+  it('batched greedy decoding gives each source the ids greedyDecode gives it alone', () => {
+    const model = buildModel('seq2seq-attention', CONFIG);
+    const sources = [SOURCE, [7, 8], [9, 3, 3, 4, 5, 6], [5]];
+    const batched = greedyDecodeBatch(model, sources, { startId: START, endId: END });
+    sources.forEach((s, i) => {
+      const alone = greedyDecode(model, s, { startId: START, endId: END });
+      expect(batched[i]!.ids).toEqual(alone.ids);
+      expect(batched[i]!.logProb).toBeCloseTo(alone.logProb, 4);
+    });
+  });
+
   it('greedy decoding ends at the end id or at maxLength', () => {
     const model = buildModel('seq2seq-attention', CONFIG);
     const free = greedyDecode(model, SOURCE, { startId: START, endId: END });

@@ -32,6 +32,11 @@ describe('job schema', () => {
     expect(parseJob({}).data.recipe).toBe('text');
     expect(() => parseJob({ data: { maxlen: 100 } }, 'job.yaml')).toThrow(/job\.yaml: data\.maxlen is a classification option/);
     expect(() => parseJob({ data: { recipe: 'images' } })).toThrow(/data\.recipe/);
+    expect(() => parseJob({ data: { recipe: 'pairs', window: 12 } }, 'job.yaml')).toThrow(/job\.yaml: data\.window is a timeseries option, but data\.recipe is "pairs"/);
+    expect(() => parseJob({ data: { recipe: 'timeseries' } })).toThrow(/needs data\.window/);
+    expect(() => parseJob({ data: { recipe: 'idx', input: 'x-images.idx' } })).toThrow(/needs data\.labels/);
+    expect(parseJob({ data: { recipe: 'timeseries', window: 12, validationLast: 24 } }).data).toMatchObject({ window: 12, validationLast: 24 });
+    expect(parseJob({}).chrf).toEqual({ samples: 200, maxSourceChars: 80 });
   });
 
   it('lets flags override a file field by field', () => {

@@ -9,7 +9,7 @@ import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
 export const OPTIMIZERS = ['sgd', 'adam', 'rmsprop'] as const;
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 /** How `data.input` is prepared when no `data.dir` is given. */
-export const DATA_RECIPES = ['text', 'classification'] as const;
+export const DATA_RECIPES = ['text', 'classification', 'timeseries', 'pairs', 'idx'] as const;
 
 const positiveInt = z.number().int().positive();
 
@@ -44,6 +44,25 @@ export const JobSchema = z
         /** classification: vocabulary size including padding and OOV ids. */
         vocabSize: positiveInt.optional(),
         tokenizer: z.enum(['word', 'char']).optional(),
+        /** timeseries: input steps per window, steps ahead of the window's end, one target or one per step. */
+        window: positiveInt.optional(),
+        horizon: positiveInt.optional(),
+        targets: z.enum(['single', 'sequence']).optional(),
+        /** timeseries: the last N series rows are validation (else validationFraction). */
+        validationLast: positiveInt.optional(),
+        scaling: z.enum(['none', 'minmax', 'standard']).optional(),
+        /** timeseries: value columns (names or 0-based indices), the predicted one, the time column. */
+        columns: z.array(z.union([z.string(), z.number().int().nonnegative()])).min(1).optional(),
+        target: z.union([z.string(), z.number().int().nonnegative()]).optional(),
+        timeColumn: z.union([z.string(), z.number().int().nonnegative()]).optional(),
+        /** pairs: drop pairs with a side longer than this (characters); 0-based TSV columns. */
+        maxChars: positiveInt.optional(),
+        sourceColumn: z.number().int().nonnegative().optional(),
+        targetColumn: z.number().int().nonnegative().optional(),
+        /** idx: `input` is the images file; its labels, and an optional test pair (the validation split). */
+        labels: z.string().min(1).optional(),
+        testImages: z.string().min(1).optional(),
+        testLabels: z.string().min(1).optional(),
         seqLen: positiveInt.default(DEFAULTS.SEQ_LEN),
         step: positiveInt.default(DEFAULTS.WINDOW_STEP),
         shards: positiveInt.default(DEFAULTS.SHARDS),
@@ -127,6 +146,17 @@ export const JobSchema = z
     /** Stall inspector: warn (ms) and abort (ms) when some ranks entered a step's collective and others not. */
     stallWarnMs: positiveInt.default(DEFAULTS.STALL_WARN_MS),
     stallAbortMs: positiveInt.default(DEFAULTS.STALL_ABORT_MS),
+    /**
+     * Pairs datasets: each validation pass also greedy-decodes at most `samples` held-out pairs whose
+     * source has at most `maxSourceChars` characters and reports chrF (and the copy-the-source baseline).
+     */
+    chrf: z
+      .object({
+        samples: positiveInt.default(DEFAULTS.CHRF_SAMPLES),
+        maxSourceChars: positiveInt.default(DEFAULTS.CHRF_MAX_SOURCE_CHARS),
+      })
+      .strict()
+      .default({ samples: DEFAULTS.CHRF_SAMPLES, maxSourceChars: DEFAULTS.CHRF_MAX_SOURCE_CHARS }),
     /** The sample of generated text printed at the end of a local run. */
     generate: z
       .object({
@@ -141,8 +171,27 @@ export const JobSchema = z
 
 export type Job = z.infer<typeof JobSchema>;
 
-/** `data` fields only the classification recipe reads (an error under recipe 'text', never silently ignored). */
-const CLASSIFICATION_DATA_FIELDS = ['test', 'maxlen', 'vocabSize', 'tokenizer'] as const;
+/** `data` fields only some recipes read (an error under any other recipe, never silently ignored). */
+const RECIPE_DATA_FIELDS = {
+  test: ['classification'],
+  maxlen: ['classification'],
+  vocabSize: ['classification'],
+  tokenizer: ['classification'],
+  window: ['timeseries'],
+  horizon: ['timeseries'],
+  targets: ['timeseries'],
+  validationLast: ['timeseries'],
+  scaling: ['timeseries'],
+  columns: ['timeseries'],
+  target: ['timeseries'],
+  timeColumn: ['timeseries'],
+  maxChars: ['pairs'],
+  sourceColumn: ['pairs'],
+  targetColumn: ['pairs'],
+  labels: ['idx'],
+  testImages: ['idx'],
+  testLabels: ['idx'],
+} as const satisfies Record<string, readonly (typeof DATA_RECIPES)[number][]>;
 export type JobInput = z.input<typeof JobSchema>;
 
 /** Validates a job (from a file, flags, or both merged); errors name the field and the source. */
@@ -162,15 +211,21 @@ export function parseJob(input: unknown, source = 'job'): Job {
       file: source,
     });
   }
-  if (parsed.data.data.recipe === 'text') {
-    const stray = CLASSIFICATION_DATA_FIELDS.find((f) => parsed.data.data[f] !== undefined);
-    if (stray !== undefined) {
+  const recipe = parsed.data.data.recipe;
+  for (const [field, recipes] of Object.entries(RECIPE_DATA_FIELDS) as [keyof typeof RECIPE_DATA_FIELDS, readonly string[]][]) {
+    if (parsed.data.data[field] !== undefined && !recipes.includes(recipe)) {
       throw new SeqtrainError(
         'ERR_JOB_INVALID',
-        `${source}: data.${stray} is a classification option, but data.recipe is "text"; set data.recipe: classification or drop data.${stray}.`,
-        { field: `data.${stray}`, file: source }
+        `${source}: data.${field} is a ${recipes.join('/')} option, but data.recipe is "${recipe}"; set data.recipe: ${recipes[0]} or drop data.${field}.`,
+        { field: `data.${field}`, file: source }
       );
     }
+  }
+  if (recipe === 'timeseries' && parsed.data.data.window === undefined) {
+    throw new SeqtrainError('ERR_JOB_INVALID', `${source}: data.recipe timeseries needs data.window (input steps per window), e.g. window: 12.`, { field: 'data.window', file: source });
+  }
+  if (recipe === 'idx' && parsed.data.data.labels === undefined) {
+    throw new SeqtrainError('ERR_JOB_INVALID', `${source}: data.recipe idx needs data.labels (the IDX labels file beside data.input, the images).`, { field: 'data.labels', file: source });
   }
   if (parsed.data.dashboard && parsed.data.port !== 0 && parsed.data.dashboardPort === parsed.data.port) {
     throw new SeqtrainError(

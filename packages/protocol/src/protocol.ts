@@ -16,8 +16,9 @@ import { CheckpointDirPath, SafeAbsolutePath } from './safe-path.js';
  * 3: elastic membership: `generation` on every message after `welcome`, `ringBroken`, `rejoin`,
  *    `collectiveEnter` (worker -> coordinator), `reform`, `membership` (coordinator -> worker), and the
  *    elastic fields of the run spec (`commitEvery`).
+ * 4: `evaluate` may ask for `decode` (greedy decoding of held-out pairs), `evalDone` then carries `chrf`, `copyChrf`, `decoded`.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /**
  * The membership generation a message belongs to: 0 for the ranks formed at rendezvous, +1 at every
@@ -137,6 +138,14 @@ export const EvalDoneSchema = z.object({
   count: z.number().int().nonnegative(),
   /** Samples whose predicted class (argmax, or p >= 0.5 for a one-unit sigmoid head) equals the label. */
   correct: z.number().int().nonnegative().optional(),
+  /**
+   * With `decode`: corpus chrF (0..100) of greedy translations of the decoded held-out pairs, and of
+   * copying each source (the baseline), over all ranks (each rank decodes a share; the n-gram
+   * statistics are summed over the ring, so every rank reports the same figures), and how many pairs.
+   */
+  chrf: numberOrNaN.optional(),
+  copyChrf: numberOrNaN.optional(),
+  decoded: z.number().int().nonnegative().optional(),
 });
 
 export const CheckpointDoneSchema = z.object({
@@ -250,6 +259,12 @@ export const EvaluateSchema = z.object({
   maxSamples: z.number().int().positive(),
   /** Rows per forward pass on each rank. */
   batchSize: z.number().int().positive(),
+  /**
+   * A pairs dataset: also greedy-decode at most `samples` validation pairs whose source has at most
+   * `maxSourceChars` characters (the first ones in validation order, rank r taking every N-th) and
+   * report chrF against the references.
+   */
+  decode: z.object({ samples: z.number().int().positive(), maxSourceChars: z.number().int().positive() }).optional(),
 });
 
 export const CheckpointSchema = z.object({

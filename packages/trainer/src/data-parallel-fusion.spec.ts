@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { Collective, createInMemoryTransports } from '@seqtrain/collective';
 import { buildModel, seededRandom } from '@seqtrain/models';
-import { DataParallelTrainer, type DataParallelTrainerOptions, type StepResult, type TrainBatch } from './data-parallel-trainer.js';
+import { DataParallelTrainer, type DataParallelTrainerOptions, type StepResult } from './data-parallel-trainer.js';
+import type { IdBatch } from './train-batch.js';
 import { createOptimizer } from './optimizer-factory.js';
 
 beforeAll(async () => {
@@ -20,13 +21,13 @@ const CONFIG = { vocabSize: VOCAB, seqLen: SEQ_LEN, embeddingDim: 8, units: 16, 
 
 type Extra = Omit<DataParallelTrainerOptions, 'model' | 'optimizer' | 'collective'>;
 
-function batchOf(count: number, seed: number): TrainBatch {
+function batchOf(count: number, seed: number): IdBatch {
   const random = seededRandom(seed);
   const id = () => Math.floor(random() * VOCAB);
   return { x: Int32Array.from({ length: count * SEQ_LEN }, id), y: Int32Array.from({ length: count }, id), count, seqLen: SEQ_LEN };
 }
 
-function strided(batch: TrainBatch, rank: number, world: number): TrainBatch {
+function strided(batch: IdBatch, rank: number, world: number): IdBatch {
   const rows: number[] = [];
   for (let r = rank; r < batch.count; r += world) rows.push(r);
   const x = new Int32Array(rows.length * SEQ_LEN);

@@ -42,37 +42,11 @@ import {
   writeOptimizerState,
   type OptimizerState,
 } from './optimizer-state.js';
-import { binaryCrossEntropy } from './binary-cross-entropy.js';
-import { sparseCrossEntropy } from './sparse-cross-entropy.js';
+import { LOSSES, correctCount, perSampleLoss, type LossName } from './per-sample-loss.js';
+import { batchTensors, checkBatch, sliceBatch, type TrainBatch } from './train-batch.js';
 
-/**
- * The per-sample loss of the model's output:
- *  'sparse_categorical_crossentropy'  softmax probabilities [n, classes], y = class ids (char-lm, multi-class heads)
- *  'binary_crossentropy'              one sigmoid probability [n, 1], y in {0, 1} (two-class heads)
- */
-export const LOSSES = ['sparse_categorical_crossentropy', 'binary_crossentropy'] as const;
-export type LossName = (typeof LOSSES)[number];
-
-function perSampleLoss(loss: LossName, probs: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
-  return loss === 'binary_crossentropy' ? binaryCrossEntropy(probs, labels) : sparseCrossEntropy(probs, labels);
-}
-
-/** Number of samples whose predicted class equals the label (p >= 0.5 means class 1 for a sigmoid head). */
-function correctCount(loss: LossName, probs: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const predicted = loss === 'binary_crossentropy' ? tf.cast(tf.greaterEqual(tf.reshape(probs, [-1]), 0.5), 'int32') : tf.argMax(probs, 1);
-    return tf.sum(tf.cast(tf.equal(predicted, labels), 'int32'));
-  });
-}
-
-export interface TrainBatch {
-  /** Row-major [count, seqLen] token ids. */
-  x: Int32Array;
-  /** [count] next-token ids. */
-  y: Int32Array;
-  count: number;
-  seqLen: number;
-}
+export { LOSSES, type LossName } from './per-sample-loss.js';
+export type { TrainBatch } from './train-batch.js';
 
 export interface StepContext {
   step: number;
@@ -130,20 +104,6 @@ const ROOT_RANK = 0;
 
 function nowSeconds(): number {
   return performance.now() / 1000;
-}
-
-function checkBatch(batch: TrainBatch, rank: number): void {
-  const { x, y, count, seqLen } = batch;
-  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(seqLen) || seqLen < 1) {
-    throw new SeqtrainError('ERR_INVALID_ARGUMENT', `Batch count must be an integer >= 0 and seqLen >= 1; got count ${count}, seqLen ${seqLen}.`, { rank });
-  }
-  if (x.length !== count * seqLen || y.length !== count) {
-    throw new SeqtrainError(
-      'ERR_SHAPE_MISMATCH',
-      `Batch of ${count} x ${seqLen} needs x.length ${count * seqLen} and y.length ${count}; got ${x.length} and ${y.length}.`,
-      { rank }
-    );
-  }
 }
 
 export class DataParallelTrainer {
@@ -235,6 +195,17 @@ export class DataParallelTrainer {
   }
 
   /**
+   * The model's output. A multi-input model (seq2seq-attention: its decoder LSTM takes the encoder's
+   * states as initialState) runs through model.execute: tfjs-layers 4.22's model.apply refuses such a
+   * graph ("When inputs is an array, neither initialState or constants should be provided"). execute
+   * runs in inference mode, which is the same function for these models (they have no dropout).
+   */
+  private forward(xs: tf.Tensor | tf.Tensor[], training: boolean): tf.Tensor {
+    if (Array.isArray(xs)) return this.model.execute(xs, this.model.outputs[0]?.name ?? '') as tf.Tensor;
+    return this.model.apply(xs, { training }) as tf.Tensor;
+  }
+
+  /**
    * Forward + backward on the local samples (in accumulateSteps micro-batches, summed); returns one
    * tensor per bucket (the scaled gradients in the bucket plan's layout) and the scaled loss. The
    * caller disposes them.
@@ -242,16 +213,18 @@ export class DataParallelTrainer {
   private localGradients(batch: TrainBatch, scale: number): { buckets: tf.Tensor1D[]; scaledLoss: tf.Scalar } {
     const variables = this.trainableVariables();
     return tf.tidy(() => {
+      const { xs, ys } = batchTensors(batch);
+      const rows = (t: tf.Tensor, start: number, n: number): tf.Tensor => (start === 0 && n === batch.count ? t : tf.slice(t, start, n));
       let sums: tf.Tensor[] | undefined;
       let lossTotal: tf.Scalar | undefined;
       const micro = Math.ceil(batch.count / Math.min(this.accumulateSteps, batch.count));
       for (let start = 0; start < batch.count; start += micro) {
         const n = Math.min(micro, batch.count - start);
-        const xs = tf.tensor2d(batch.x.subarray(start * batch.seqLen, (start + n) * batch.seqLen), [n, batch.seqLen], 'int32');
-        const ys = tf.tensor1d(batch.y.subarray(start, start + n), 'int32');
+        const microXs = Array.isArray(xs) ? xs.map((x) => rows(x, start, n)) : rows(xs, start, n);
+        const microYs = rows(ys, start, n);
         const { value, grads } = tf.variableGrads(() => {
-          const probs = this.model.apply(xs, { training: true }) as tf.Tensor2D;
-          return tf.mul(tf.sum(perSampleLoss(this.loss, probs, ys)), scale) as tf.Scalar;
+          const output = this.forward(microXs, true);
+          return tf.mul(tf.sum(perSampleLoss(this.loss, output, microYs)), scale) as tf.Scalar;
         }, variables);
         const parts = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
         sums = sums ? sums.map((sum, i) => tf.add(sum, parts[i] as tf.Tensor)) : parts;
@@ -353,10 +326,9 @@ export class DataParallelTrainer {
     for (let start = 0; start < batch.count; start += EVAL_CHUNK_SAMPLES) {
       const n = Math.min(EVAL_CHUNK_SAMPLES, batch.count - start);
       const [chunkLoss, chunkCorrect] = tf.tidy(() => {
-        const xs = tf.tensor2d(batch.x.subarray(start * batch.seqLen, (start + n) * batch.seqLen), [n, batch.seqLen], 'int32');
-        const ys = tf.tensor1d(batch.y.subarray(start, start + n), 'int32');
-        const probs = this.model.apply(xs, { training: false }) as tf.Tensor2D;
-        return [tf.sum(perSampleLoss(this.loss, probs, ys)).dataSync()[0] ?? NaN, correctCount(this.loss, probs, ys).dataSync()[0] ?? 0] as const;
+        const { xs, ys } = batchTensors(sliceBatch(batch, start, n));
+        const output = this.forward(xs, false);
+        return [tf.sum(perSampleLoss(this.loss, output, ys)).dataSync()[0] ?? NaN, correctCount(this.loss, output, ys).dataSync()[0] ?? 0] as const;
       });
       lossSum += chunkLoss;
       correct += chunkCorrect;

@@ -5,7 +5,8 @@ import { Collective, createInMemoryTransports } from '@seqtrain/collective';
 import { buildModel, seededRandom } from '@seqtrain/models';
 import { isSeqtrainError } from '@seqtrain/common';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { DataParallelTrainer, type TrainBatch } from './data-parallel-trainer.js';
+import { DataParallelTrainer } from './data-parallel-trainer.js';
+import type { IdBatch } from './train-batch.js';
 import { CommitStore } from './elastic-state.js';
 import { createOptimizer } from './optimizer-factory.js';
 
@@ -18,7 +19,7 @@ const SEQ_LEN = 8;
 const CONFIG = { vocabSize: VOCAB, seqLen: SEQ_LEN, embeddingDim: 8, units: 16, seed: 5 };
 const GLOBAL = 12;
 
-function globalBatches(steps: number): TrainBatch[] {
+function globalBatches(steps: number): IdBatch[] {
   const random = seededRandom(11);
   const id = () => Math.floor(random() * VOCAB);
   return Array.from({ length: steps }, () => ({
@@ -29,7 +30,7 @@ function globalBatches(steps: number): TrainBatch[] {
   }));
 }
 
-function strided(batch: TrainBatch, rank: number, world: number): TrainBatch {
+function strided(batch: IdBatch, rank: number, world: number): IdBatch {
   const rows: number[] = [];
   for (let r = rank; r < batch.count; r += world) rows.push(r);
   const x = new Int32Array(rows.length * SEQ_LEN);
@@ -53,7 +54,7 @@ function ring(parts: { model: LayersModel; optimizer: tf.Optimizer }[]): DataPar
   );
 }
 
-async function step(trainers: DataParallelTrainer[], batch: TrainBatch, stepIndex: number): Promise<void> {
+async function step(trainers: DataParallelTrainer[], batch: IdBatch, stepIndex: number): Promise<void> {
   await Promise.all(trainers.map((t, rank) => t.trainStep(strided(batch, rank, trainers.length), { step: stepIndex, globalCount: batch.count })));
 }
 
@@ -68,7 +69,7 @@ describe('CommitStore', () => {
     let trainers = ring(parts);
     await Promise.all(trainers.map((t) => t.syncFromRoot(0)));
     for (let i = 0; i < 4; i++) {
-      await step(trainers, batches[i] as TrainBatch, i);
+      await step(trainers, batches[i] as IdBatch, i);
       // The failure comes after step 3's update but before its commit: the survivors must undo step 3.
       if (i < 3) await Promise.all(trainers.map((t, r) => (stores[r] as CommitStore).commit(t, i + 1)));
     }
@@ -80,7 +81,7 @@ describe('CommitStore', () => {
     await Promise.all(trainers.map((t, r) => (stores[r] as CommitStore).restore(t, 3, r)));
     expect(maxAbsDiff(flat(survivors[0]!.model), atCommit)).toBeGreaterThan(0); // step 3's update is undone ...
     await Promise.all(trainers.map((t) => t.syncFromRoot(3)));
-    for (let i = 3; i < 5; i++) await step(trainers, batches[i] as TrainBatch, i);
+    for (let i = 3; i < 5; i++) await step(trainers, batches[i] as IdBatch, i);
     // ... and re-done with the same global batch on 2 ranks: the math is that of one global batch.
     expect(maxAbsDiff(flat(survivors[0]!.model), flat(reference[0]!.model))).toBeLessThanOrEqual(1e-5);
     expect(maxAbsDiff(flat(survivors[1]!.model), flat(survivors[0]!.model))).toBe(0);

@@ -17,8 +17,10 @@ export interface TrainerState {
   model: { name: string; config: Record<string, unknown> };
   /** The dataset the run trained on (a path or id), when known. */
   dataset?: string;
-  /** id -> character, for generation. */
+  /** id -> character, for generation (a translation model: its target characters). */
   vocab?: string[];
+  /** A translation model's source characters (id -> character), for `seqtrain translate`. */
+  sourceVocab?: string[];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -52,6 +54,10 @@ export function parseTrainerState(value: unknown, file: string): TrainerState {
   const vocab = value['vocab'];
   if (vocab !== undefined && !(Array.isArray(vocab) && vocab.every((c) => typeof c === 'string'))) {
     throw fail('vocab', 'an array of strings', vocab);
+  }
+  const sourceVocab = value['sourceVocab'];
+  if (sourceVocab !== undefined && !(Array.isArray(sourceVocab) && sourceVocab.every((c) => typeof c === 'string'))) {
+    throw fail('sourceVocab', 'an array of strings', sourceVocab);
   }
   return value as unknown as TrainerState;
 }

@@ -1,0 +1,85 @@
+/**
+ * What one validation pass reports, per dataset kind (the `validation` object of summary.json and each
+ * line of validation.jsonl; tools/quality reads these field names):
+ *   every kind      step, samples, loss (mean per-sample loss in the training loss's units)
+ *   text            bitsPerChar = loss / ln 2 (the loss is nats per next character)
+ *   classification  accuracy (0..1)
+ *   idx             accuracy (0..1)
+ *   timeseries      rmse and mse in the ORIGINAL units of the target: the loss is the mean squared error
+ *                   of scaled values, and the recipe's scaling is affine (v - offset) / range, so an
+ *                   error e in model units is e x range in original units; rmse = sqrt(loss) x range
+ *                   (with one target per window this is the one-step RMSE; with one per step, the RMSE
+ *                   over every step of every window)
+ *   pairs           chrf, copyChrf (0..100: greedy translations, and copying the source, against the
+ *                   references of up to `chrf.samples` held-out pairs), decoded (how many pairs)
+ */
+import { SeqtrainError } from '@seqtrain/common';
+import type { DatasetManifest } from '@seqtrain/data';
+import type { MessageOf, WorkerMessage } from '@seqtrain/protocol';
+
+type EvalDone = MessageOf<WorkerMessage, 'evalDone'>;
+
+export interface ValidationMetrics {
+  step: number;
+  samples: number;
+  loss: number;
+  bitsPerChar?: number;
+  accuracy?: number;
+  rmse?: number;
+  mse?: number;
+  chrf?: number;
+  copyChrf?: number;
+  decoded?: number;
+}
+
+/** The spread that maps a scaled error of the target back to original units (1 for no scaling). */
+export function targetRange(manifest: DatasetManifest): number {
+  if (manifest.kind !== 'timeseries') return 1;
+  const feature = manifest.features.indexOf(manifest.target);
+  const s = manifest.scaling;
+  if (s.method === 'none') return 1;
+  const spread = s.method === 'minmax' ? (s.max[feature] ?? NaN) - (s.min[feature] ?? NaN) : (s.std[feature] ?? NaN);
+  if (!Number.isFinite(spread)) {
+    throw new SeqtrainError('ERR_MANIFEST_INVALID', `The timeseries manifest has no scaling for its target "${manifest.target}".`, { field: 'scaling' });
+  }
+  return spread === 0 ? 1 : spread;
+}
+
+export function validationMetrics(manifest: DatasetManifest, step: number, replies: readonly EvalDone[]): ValidationMetrics {
+  const samples = replies.reduce((n, r) => n + r.count, 0);
+  const loss = replies.reduce((sum, r) => sum + r.lossSum, 0) / samples;
+  const base: ValidationMetrics = { step, samples, loss };
+  switch (manifest.kind) {
+    case 'text':
+      return { ...base, bitsPerChar: loss / Math.LN2 };
+    case 'classification':
+    case 'idx':
+      return { ...base, accuracy: replies.reduce((n, r) => n + (r.correct ?? 0), 0) / samples };
+    case 'timeseries': {
+      const rmse = Math.sqrt(loss) * targetRange(manifest);
+      return { ...base, rmse, mse: rmse * rmse };
+    }
+    case 'pairs': {
+      // Every rank reports the same all-reduced figures; rank 0's are taken.
+      const first = replies[0];
+      return { ...base, chrf: first?.chrf ?? NaN, copyChrf: first?.copyChrf ?? NaN, decoded: first?.decoded ?? 0 };
+    }
+  }
+}
+
+/** One line for the progress output: the kind's own figure beside the loss. */
+export function describeValidation(v: ValidationMetrics): string {
+  if (v.bitsPerChar !== undefined) return `loss ${v.loss.toFixed(3)} nats (${v.bitsPerChar.toFixed(3)} bits/char)`;
+  if (v.accuracy !== undefined) return `loss ${v.loss.toFixed(3)} nats, accuracy ${(100 * v.accuracy).toFixed(1)}%`;
+  if (v.rmse !== undefined) return `loss ${v.loss.toFixed(5)} (scaled MSE), RMSE ${v.rmse.toFixed(2)}`;
+  if (v.chrf !== undefined) return `loss ${v.loss.toFixed(3)} nats/token, chrF ${v.chrf.toFixed(1)} (copying the source: ${(v.copyChrf ?? NaN).toFixed(1)}, ${v.decoded} pairs)`;
+  return `loss ${v.loss.toFixed(3)}`;
+}
+
+/** The kind's own figure, short, for the dashboard beside the validation loss; null for text (bits/char is shown). */
+export function validationFigure(v: ValidationMetrics): string | null {
+  if (v.accuracy !== undefined) return `accuracy ${(100 * v.accuracy).toFixed(1)}%`;
+  if (v.rmse !== undefined) return `RMSE ${v.rmse.toFixed(2)}`;
+  if (v.chrf !== undefined) return `chrF ${v.chrf.toFixed(1)} (copy ${(v.copyChrf ?? NaN).toFixed(1)})`;
+  return null;
+}
