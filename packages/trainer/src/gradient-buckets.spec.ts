@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
 import { buildModel } from '@seqtrain/models';
 import { planBuckets } from './gradient-buckets.js';
+
+// Building models needs an initialised backend; importing @seqtrain/models registers wasm (the fused RNN kernels), which outranks cpu until initialised.
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
 
 describe('planBuckets', () => {
   it('fills buckets in reverse layer order, with a small first bucket, never splitting a weight', () => {

@@ -12,10 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
+import { authenticateIncoming } from '@seqtrain/common';
+import { CONTROL_AUTH } from '@seqtrain/protocol';
 import { RUN_TIMEOUT_MS, seqtrain } from './cli-e2e.testing.js';
 import { CLI_BIN, REPO_ROOT } from '../paths.js';
 
 const STEPS = 24;
+/** The server side of the control-plane handshake a stand-in coordinator must run before the hello. */
+const CONTROL_SERVER_AUTH = { protocol: CONTROL_AUTH.protocol, roles: [CONTROL_AUTH.role] };
 const job = ['--units', '16', '--embedding-dim', '8', '--no-dashboard', '--global-batch', '32', '--seed', '3', '--steps', String(STEPS), '--checkpoint-every', '4', '--workers', '2'];
 
 let root: string;
@@ -88,7 +92,8 @@ describe('coordinator failure', () => {
     // The latest complete checkpoint before the kill (every 4 steps; the kill came after step 10).
     expect(summary.startStep).toBeGreaterThanOrEqual(8);
     expect(summary.startStep % 4).toBe(0);
-    expect(summary.resumedFrom).toBe(first);
+    // --resume RUN_DIR resolves to the run's latest verified checkpoint.
+    expect(summary.resumedFrom).toBe(join(first, 'checkpoints', `step-${String(summary.startStep).padStart(7, '0')}`));
     expect(workers.map((w) => w.output()).join('\n')).toMatch(/lost the coordinator; retrying with backoff/);
   }, 3 * RUN_TIMEOUT_MS);
 
@@ -97,10 +102,19 @@ describe('coordinator failure', () => {
     const address = `ws://127.0.0.1:${port}`;
     // A stand-in coordinator that takes the hello and then goes away for good.
     const server = new WebSocketServer({ host: '127.0.0.1', port });
-    server.on('connection', (ws) => ws.once('message', () => {
-      ws.terminate();
-      server.close();
-    }));
+    server.on('connection', (ws) =>
+      authenticateIncoming(ws, {
+        secret: null,
+        ...CONTROL_SERVER_AUTH,
+        timeoutMs: 5_000,
+        peerAddress: 'worker',
+        onAuthenticated: () =>
+          ws.once('message', () => {
+            ws.terminate();
+            server.close();
+          }),
+      })
+    );
     const worker = start(['worker', '--coordinator', address], { SEQTRAIN_COORDINATOR_RETRY_MS: '1500' });
     expect(await worker.exited).toBe(1);
     expect(worker.output()).toMatch(new RegExp(`ERR_COORDINATOR_UNREACHABLE.*Lost the coordinator at ${address}`));
