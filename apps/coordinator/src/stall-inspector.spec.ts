@@ -17,7 +17,8 @@ describe('StallInspector', () => {
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatchObject({ name: 'grads', step: 7, entered: [0, 2], missing: [1, 3] });
     expect(stall).toMatchObject({ name: 'grads', step: 7, missing: [1, 3] });
-    expect(stall.waitedMs).toBeGreaterThanOrEqual(90);
+    // The abort comes after the warning (timers may fire a millisecond early, so no exact bound here).
+    expect(stall.waitedMs).toBeGreaterThan(warned[0]?.waitedMs ?? Number.POSITIVE_INFINITY);
   });
 
   it('stays quiet when every rank arrives, and a new step replaces the old watch', async () => {
