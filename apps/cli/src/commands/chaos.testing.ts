@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './cli-e2e.testing.js';
+import type { SampleRecord } from '@seqtrain/worker';
 
 /** mulberry32: a small seeded PRNG, so a chaos run's choices are reproducible from its printed seed. */
 export function seededChoice(seed: number): (n: number) => number {
@@ -32,15 +33,8 @@ export async function agentsOf(address: string): Promise<{ pid: number; trainers
     .map((a) => ({ pid: a.pid, trainers: rows.filter((r) => r.ppid === a.pid && r.args.includes('train-main')).map((r) => r.pid) }));
 }
 
-export interface SampleRecord {
-  pid: number;
-  generation: number;
-  step: number;
-  epoch: number;
-  rank: number;
-  worldSize: number;
-  indices: number[];
-}
+/** One line of a training process's SEQTRAIN_TEST_SAMPLE_LOG file (apps/worker test-hooks.ts). */
+export type { SampleRecord };
 
 export function readSampleLogs(dir: string): SampleRecord[] {
   return readdirSync(dir)
