@@ -11,6 +11,8 @@
  * Hooks the browser test reads: #status (data-status), #loss-chart polyline.loss-raw (one point per
  * step drawn), #ranks-table tbody tr (data-rank, data-health).
  */
+import { noticeText } from './dashboard-state.js';
+
 export const DASHBOARD_PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -115,6 +117,11 @@ function pushBounded(a, p, max) {
   for (var i = 0; i <= last; i++) if (i % 2 === 0 || i === last) a[k++] = a[i];
   a.length = k;
 }
+function freshRank(r) {
+  return Object.assign({}, r, { health: 'up', lastStep: null, count: 0, samplesPerSecond: 0, computeSeconds: 0, commSeconds: 0, dataSeconds: 0,
+    meanComputeSeconds: 0, meanCommSeconds: 0, meanDataSeconds: 0, throughput: [] });
+}
+${noticeText.toString()}
 function now() { return Date.now() + skewMs; }
 function num(v) { return typeof v === 'number' && isFinite(v); }
 
@@ -123,12 +130,15 @@ function applyEvent(seq, ev) {
   switch (ev.type) {
     case 'listening': S.coordinator = ev.address; break;
     case 'joined': S.joined = ev.joined; break;
-    case 'refused': pushBounded(S.notices, ev.reason, 20); break;
-    case 'ranks':
-      S.ranks = ev.ranks.map(function (r) {
-        return Object.assign({}, r, { health: 'up', lastStep: null, count: 0, samplesPerSecond: 0, computeSeconds: 0, commSeconds: 0, dataSeconds: 0,
-          meanComputeSeconds: 0, meanCommSeconds: 0, meanDataSeconds: 0, throughput: [] });
-      });
+    case 'refused': case 'stall': pushBounded(S.notices, noticeText(ev), 20); break;
+    case 'ranks': S.ranks = ev.ranks.map(freshRank); break;
+    case 'rankLost':
+      if (S.ranks[ev.rank]) S.ranks[ev.rank].health = 'down';
+      pushBounded(S.notices, noticeText(ev), 20);
+      break;
+    case 'membership':
+      S.ranks = ev.ranks.map(freshRank); S.job.worldSize = ev.worldSize;
+      pushBounded(S.notices, noticeText(ev), 20);
       break;
     case 'started':
       S.status = 'running'; S.startedAtMs = now(); S.startStep = ev.startStep; S.totalSteps = ev.totalSteps;
@@ -406,7 +416,7 @@ function render() {
 
   setText('ring-sub', S.ranks.length ? S.ranks.length + ' ranks \\u00b7 all-reduce neighbours' : '');
   ringDiagram(document.getElementById('ring'));
-  document.getElementById('notices').textContent = S.notices.length ? 'refused: ' + S.notices[S.notices.length - 1] : '';
+  document.getElementById('notices').textContent = S.notices.length ? S.notices[S.notices.length - 1] : '';
 
   document.getElementById('sps-legend').innerHTML = S.ranks.map(function (r) {
     return '<span><i style="background:' + PALETTE[r.rank % PALETTE.length] + '"></i>rank ' + r.rank + '</span>';

@@ -13,8 +13,52 @@ import { validationFigure } from './validation-metrics.js';
 export const MAX_HISTORY_POINTS = 5000;
 /** Points kept per rank-level series (one per rank, so a 64-rank job stays small). */
 export const MAX_RANK_HISTORY_POINTS = 1000;
-/** Refusals kept for the page. */
+/** Notices (refusals, lost ranks, re-formations, stalls) kept for the page. */
 const MAX_NOTICES = 20;
+
+type NoticeEvent = Extract<CoordinatorEvent, { type: 'refused' | 'rankLost' | 'membership' | 'stall' }>;
+
+/**
+ * The one-line notice the page shows for a refusal or an elastic event. Plain JavaScript on purpose:
+ * dashboard-page.ts embeds this function's source, so the page and GET /api/state word notices alike.
+ */
+export function noticeText(event: NoticeEvent): string {
+  switch (event.type) {
+    case 'refused':
+      return 'refused: ' + event.reason;
+    case 'rankLost':
+      return 'rank ' + event.rank + ' (' + event.hostname + ', pid ' + event.pid + ') lost: ' + event.reason;
+    case 'membership':
+      return (
+        'ring re-formed (generation ' + event.generation + '): ' + event.worldSize + ' ranks, ' +
+        event.lost.length + ' lost, ' + event.joined.length + ' joined, rolled back to step ' + event.rollbackStep +
+        ', recovered in ' + event.recoverySeconds.toFixed(1) + ' s'
+      );
+    case 'stall':
+      return (
+        (event.aborted ? 'stalled, aborted: ' : 'stall: ') + 'ranks ' + event.missing.join(', ') + ' missing from ' +
+        event.name + ' at step ' + event.step + ' for ' + (event.waitedMs / 1000).toFixed(1) + ' s'
+      );
+  }
+}
+
+/** A fresh rank view: up, no steps yet. */
+function freshRankView(r: RankInfo): RankView {
+  return {
+    ...r,
+    health: 'up',
+    lastStep: null,
+    count: 0,
+    samplesPerSecond: 0,
+    computeSeconds: 0,
+    commSeconds: 0,
+    dataSeconds: 0,
+    meanComputeSeconds: 0,
+    meanCommSeconds: 0,
+    meanDataSeconds: 0,
+    throughput: [],
+  };
+}
 /**
  * Smoothing of the per-rank time breakdown: an exponential moving average whose weight matches a
  * 20-step mean (alpha = 2 / (20 + 1)), so one slow step does not make the bars jump.
@@ -162,23 +206,23 @@ export class DashboardState {
         s.joined = event.joined;
         break;
       case 'refused':
-        pushBounded(s.notices, event.reason, MAX_NOTICES);
+      case 'stall':
+        pushBounded(s.notices, noticeText(event), MAX_NOTICES);
         break;
       case 'ranks':
-        s.ranks = event.ranks.map((r) => ({
-          ...r,
-          health: 'up',
-          lastStep: null,
-          count: 0,
-          samplesPerSecond: 0,
-          computeSeconds: 0,
-          commSeconds: 0,
-          dataSeconds: 0,
-          meanComputeSeconds: 0,
-          meanCommSeconds: 0,
-          meanDataSeconds: 0,
-          throughput: [],
-        }));
+        s.ranks = event.ranks.map(freshRankView);
+        break;
+      case 'rankLost': {
+        const view = s.ranks[event.rank];
+        if (view) view.health = 'down';
+        pushBounded(s.notices, noticeText(event), MAX_NOTICES);
+        break;
+      }
+      case 'membership':
+        // The new generation's rank table replaces the old one: ranks are renumbered 0..worldSize-1.
+        s.ranks = event.ranks.map(freshRankView);
+        s.job.worldSize = event.worldSize;
+        pushBounded(s.notices, noticeText(event), MAX_NOTICES);
         break;
       case 'started':
         s.status = 'running';
