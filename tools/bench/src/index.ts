@@ -10,3 +10,7 @@ export type { ChaosBenchOptions, ChaosBenchResult } from './chaos-bench.js';
 export { MATMUL_SIZE, RNN_BENCH_DEFAULTS, measureMatmulGflops, rnnStepFlops, runRnnBench } from './rnn-bench.js';
 export type { RnnBenchBackend, RnnBenchCell, RnnBenchOptions } from './rnn-bench.js';
 export type { RnnBenchRow } from './rnn-bench-table.js';
+export { runNetnsAllreduceBench } from './netns-allreduce-bench.js';
+export type { NetnsAllreduceBenchOptions, NetnsAllreduceBenchResult } from './netns-allreduce-bench.js';
+export type { NetnsAllreduceBenchRow } from './netns-bench-table.js';
+export { parseLinkRate } from './link-rate.js';

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { intList } from '../parsers.js';
 import { CLI_BIN } from '../paths.js';
+import { benchNetnsCommand } from './bench-netns.js';
 
 export function benchCommand(): Command {
   const bench = new Command('bench').description('benchmarks (not tests): print ratios measured side by side in one run');
@@ -90,5 +91,6 @@ export function benchCommand(): Command {
         });
       }
     );
+  bench.addCommand(benchNetnsCommand());
   return bench;
 }
