@@ -14,3 +14,6 @@ export { runNetnsAllreduceBench } from './netns-allreduce-bench.js';
 export type { NetnsAllreduceBenchOptions, NetnsAllreduceBenchResult } from './netns-allreduce-bench.js';
 export type { NetnsAllreduceBenchRow } from './netns-bench-table.js';
 export { parseLinkRate } from './link-rate.js';
+export { checkCostModel, costModelCheckTable } from './cost-model-check.js';
+export type { BenchRowForModel, CostModelCheck, CostModelCheckRow } from './cost-model-check.js';
+export { ETHERNET_TCP_PAYLOAD_FRACTION, TBF_TCP_PAYLOAD_FRACTION, wireSecondsPerByte } from './cost-model.js';
