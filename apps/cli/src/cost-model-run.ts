@@ -16,8 +16,8 @@ import type { BenchRowForModel } from '@seqtrain/bench';
 export interface CostModelRunOptions {
   /** JSON lines of `seqtrain bench allreduce --json`. */
   benchFile: string;
-  /** JSON lines of `seqtrain bench netns --json` (shaped links), predicted from the loopback fit. */
-  netnsBenchFile?: string;
+  /** Files of JSON lines of `seqtrain bench netns --json` (shaped links), predicted from the loopback fit. */
+  netnsBenchFiles?: string[];
   /** Directory for costmodel.md and costmodel.svg. */
   outDir: string;
   /** Samples of one worker's local batch when timing the models. */
@@ -54,9 +54,13 @@ export async function runCostModel(options: CostModelRunOptions): Promise<void> 
   if (rows.length === 0) {
     throw new SeqtrainError('ERR_INVALID_ARGUMENT', `${options.benchFile} holds no fp32 rows of \`seqtrain bench allreduce --json\`; run that first and pass its output.`, { file: options.benchFile });
   }
-  const netns = options.netnsBenchFile ? (await readRows(options.netnsBenchFile)).filter((row) => row.link !== undefined) : [];
-  if (options.netnsBenchFile && netns.length === 0) {
-    throw new SeqtrainError('ERR_INVALID_ARGUMENT', `${options.netnsBenchFile} holds no rows of \`seqtrain bench netns --json\` (rows with a "link"); run that first and pass its output.`, { file: options.netnsBenchFile });
+  const netns: BenchRowForModel[] = [];
+  for (const file of options.netnsBenchFiles ?? []) {
+    const shaped = (await readRows(file)).filter((row) => row.link !== undefined);
+    if (shaped.length === 0) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `${file} holds no rows of \`seqtrain bench netns --json\` (rows with a "link"); run that first and pass its output.`, { file });
+    }
+    netns.push(...shaped);
   }
   const measured = bench.fitAlphaBeta(rows);
   const check = bench.checkCostModel(loopback, netns);
