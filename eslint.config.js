@@ -58,6 +58,12 @@ export const DEP_CONSTRAINTS = [
     bannedExternalImports: TFJS,
     reason: `${LAYERS} Data hands out Int32Array batches and knows nothing of models, training or tensors.`,
   },
+  {
+    sourceTag: 'scope:netns',
+    onlyDependOnLibsWithTags: ['scope:common'],
+    bannedExternalImports: TFJS,
+    reason: 'Network namespaces, veth pairs, bridges and tc are system plumbing: they know nothing of training or tensors.',
+  },
   { sourceTag: 'scope:backend', onlyDependOnLibsWithTags: ['scope:common'], reason: LAYERS },
   {
     sourceTag: 'scope:rnn-kernels',

@@ -5,9 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import { SeqtrainError } from '@seqtrain/common';
-import { DEFAULT_NETNS_PREFIX, DEFAULT_NETNS_SUBNET } from './netns-plan.js';
+import { DEFAULT_NETNS_PREFIX, DEFAULT_NETNS_SUBNET, DEFAULT_TBF_BURST, DEFAULT_TBF_LATENCY, type TrafficCount } from '@seqtrain/netns';
 import { DEFAULT_NETNS_COORDINATOR_PORT, DEFAULT_NETNS_TIMEOUT_MS, runNetnsCluster, type NetnsClusterOptions } from './netns-cluster.js';
-import { DEFAULT_TBF_BURST, DEFAULT_TBF_LATENCY, type TrafficCount } from './netns-network.js';
 
 export const NETNS_CLI_USAGE = `usage: node infra/netns/netns-cluster.mjs [options] [-- seqtrain coordinator flags]
 

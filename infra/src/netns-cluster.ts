@@ -17,8 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { SeqtrainError } from '@seqtrain/common';
-import { planNetnsCluster, type NetnsHost, type NetnsPlan } from './netns-plan.js';
-import { NetnsNetwork, type LinkShaping, type TrafficCount } from './netns-network.js';
+import { NetnsNetwork, planNetnsCluster, type LinkShaping, type NetnsHost, type NetnsPlan, type TrafficCount } from '@seqtrain/netns';
 
 /** The control-plane port torchrun and Horovod users expect; free inside the private namespace. */
 export const DEFAULT_NETNS_COORDINATOR_PORT = 29500;

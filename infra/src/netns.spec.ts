@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isSeqtrainError } from '@seqtrain/common';
 import { runNetnsCluster } from './netns-cluster.js';
-import { isRoot, listNamespaces } from './netns-network.js';
-import { runSystemCommand, systemCommandAvailable } from './system-command.js';
+import { isRoot, listNamespaces, runSystemCommand, systemCommandAvailable } from '@seqtrain/netns';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = join(REPO, 'apps/cli/bin/seqtrain.js');

@@ -5,10 +5,12 @@
  */
 import { Collective, WebSocketRingListener, type Transport } from '@seqtrain/collective';
 import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
-import { BENCH_RANK_ENV, BENCH_TIMEOUT_MS_ENV, BENCH_WORLD_SIZE_ENV, type BenchCommand, type BenchReport } from './bench-protocol.js';
+import { BENCH_HOST_ENV, BENCH_RANK_ENV, BENCH_TIMEOUT_MS_ENV, BENCH_WORLD_SIZE_ENV, type BenchCommand, type BenchReport } from './bench-protocol.js';
 import { RawTcpPump } from './raw-tcp-pump.js';
+import { checkAgainstReference, referenceInput } from './reference-check.js';
 
-const HOST = DEFAULTS.HOST;
+// In a network namespace (the shaped-link bench) the host's own address; loopback otherwise.
+const HOST = process.env[BENCH_HOST_ENV] || DEFAULTS.HOST;
 
 function report(message: BenchReport): void {
   process.send?.(message);
@@ -67,6 +69,12 @@ async function main(): Promise<void> {
         await pump.pump(command.bytes * command.iterations);
         const seconds = Number(process.hrtime.bigint() - start) / 1e9 / command.iterations;
         report({ type: 'timed', id: command.id, seconds });
+        return;
+      }
+      case 'check': {
+        const c = collective as Collective;
+        const result = await c.allReduce(referenceInput(rank, command.bytes / 4), { name: `check-${command.id}`, step: 0, op: 'sum', compression: command.compression });
+        report({ type: 'checked', id: command.id, ...checkAgainstReference(result, worldSize, command.compression) });
         return;
       }
       case 'exit': {

@@ -72,17 +72,35 @@ export interface LinkSpec {
   bitsPerSecond: number;
   /** One-hop latency added to the measured alpha. */
   latencySeconds: number;
+  /** Share of the line rate that is TCP payload (default 1); see ETHERNET_TCP_PAYLOAD_FRACTION. */
+  payloadFraction?: number;
 }
 
+/**
+ * TCP payload per bit of line rate over Ethernet at MTU 1500 with TCP timestamps: 1448 payload bytes per
+ * 1538 on the wire (1500 + 14 header + 4 FCS + 8 preamble + 12 gap).
+ */
+export const ETHERNET_TCP_PAYLOAD_FRACTION = 1448 / 1538;
+/**
+ * The same under tc's tbf, which meters frames as the kernel holds them (1500 + 14-byte Ethernet header,
+ * no FCS, preamble or gap): 1448 / 1514. A raw TCP pump over `tbf rate 1gbit` measured 0.95 of the rate.
+ */
+export const TBF_TCP_PAYLOAD_FRACTION = 1448 / 1514;
+
 export const LINKS: readonly LinkSpec[] = [
-  { name: '10 Gbit', bitsPerSecond: 10e9, latencySeconds: 10e-6 },
-  { name: '25 Gbit', bitsPerSecond: 25e9, latencySeconds: 5e-6 },
-  { name: '100 Gbit', bitsPerSecond: 100e9, latencySeconds: 3e-6 },
+  { name: '10 Gbit', bitsPerSecond: 10e9, latencySeconds: 10e-6, payloadFraction: ETHERNET_TCP_PAYLOAD_FRACTION },
+  { name: '25 Gbit', bitsPerSecond: 25e9, latencySeconds: 5e-6, payloadFraction: ETHERNET_TCP_PAYLOAD_FRACTION },
+  { name: '100 Gbit', bitsPerSecond: 100e9, latencySeconds: 3e-6, payloadFraction: ETHERNET_TCP_PAYLOAD_FRACTION },
 ];
+
+/** Seconds per payload byte of the wire alone. */
+export function wireSecondsPerByte(link: LinkSpec): number {
+  return 8 / (link.bitsPerSecond * (link.payloadFraction ?? 1));
+}
 
 /** The link's parameters: the measured software costs, bounded below by the wire. */
 export function onLink(measured: AlphaBeta, link: LinkSpec): AlphaBeta {
-  return { alphaSeconds: measured.alphaSeconds + link.latencySeconds, betaSecondsPerByte: Math.max(8 / link.bitsPerSecond, measured.betaSecondsPerByte) };
+  return { alphaSeconds: measured.alphaSeconds + link.latencySeconds, betaSecondsPerByte: Math.max(wireSecondsPerByte(link), measured.betaSecondsPerByte) };
 }
 
 export interface ModelSpec {

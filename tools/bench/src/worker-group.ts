@@ -6,6 +6,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { errorFromJSON, SeqtrainError } from '@seqtrain/common';
 import { BENCH_RANK_ENV, BENCH_TIMEOUT_MS_ENV, BENCH_WORLD_SIZE_ENV, type BenchCommand, type BenchReport } from './bench-protocol.js';
 
+/** How one rank's process is started: node run through `execPath execArgv...` with extra environment. */
+export interface WorkerLaunch {
+  execPath: string;
+  execArgv: string[];
+  env?: Record<string, string>;
+}
+
 interface Mailbox {
   reports: BenchReport[];
   waiter: ((report: BenchReport) => void) | undefined;
@@ -44,11 +51,15 @@ export class WorkerGroup {
     });
   }
 
-  /** Forks one worker per rank; resolves once all joined the ring (WebSocket and raw TCP). */
-  static async start(script: string, worldSize: number, timeoutMs: number): Promise<WorkerGroup> {
+  /**
+   * Forks one worker per rank; resolves once all joined the ring (WebSocket and raw TCP). `launch` may
+   * wrap a rank's node in another program (e.g. `ip netns exec NS node`) and add to its environment.
+   */
+  static async start(script: string, worldSize: number, timeoutMs: number, launch?: (rank: number) => WorkerLaunch): Promise<WorkerGroup> {
     const children = Array.from({ length: worldSize }, (_, rank) =>
       fork(script, [], {
-        env: { ...process.env, [BENCH_RANK_ENV]: String(rank), [BENCH_WORLD_SIZE_ENV]: String(worldSize), [BENCH_TIMEOUT_MS_ENV]: String(timeoutMs) },
+        ...(launch ? { execPath: launch(rank).execPath, execArgv: launch(rank).execArgv } : {}),
+        env: { ...process.env, ...launch?.(rank).env, [BENCH_RANK_ENV]: String(rank), [BENCH_WORLD_SIZE_ENV]: String(worldSize), [BENCH_TIMEOUT_MS_ENV]: String(timeoutMs) },
         // Workers print nothing on stdout; keep the parent's stdout for the table.
         stdio: ['ignore', 2, 'inherit', 'ipc'],
       })
@@ -76,6 +87,13 @@ export class WorkerGroup {
       if (report.id !== command.id) throw new SeqtrainError('ERR_PROTOCOL', `Bench worker of rank ${rank} answered command ${report.id}, expected ${command.id}.`, { rank });
     }
     return Math.max(...reports.map((r) => r.seconds));
+  }
+
+  /** Runs a reference check on every rank; resolves with the largest error and whether every rank met the bound. */
+  async check(command: Extract<BenchCommand, { type: 'check' }>): Promise<{ maxAbsError: number; withinBound: boolean }> {
+    this.broadcast(command);
+    const reports = await this.collect('checked', this.timeoutMs * 3);
+    return { maxAbsError: Math.max(...reports.map((r) => r.maxAbsError)), withinBound: reports.every((r) => r.withinBound) };
   }
 
   /** Asks every worker to exit, then kills any still running. */

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { intList } from '../parsers.js';
 import { CLI_BIN } from '../paths.js';
+import { benchNetnsCommand } from './bench-netns.js';
 
 export function benchCommand(): Command {
   const bench = new Command('bench').description('benchmarks (not tests): print ratios measured side by side in one run');
@@ -29,15 +30,16 @@ export function benchCommand(): Command {
   bench
     .command('costmodel')
     .description('alpha-beta model fitted to `bench allreduce --json` output: predicted step time and weak-scaling efficiency of the seed models at 8..256 workers over 10/25/100 Gbit (ring and hierarchical); writes a table and an SVG')
-    .requiredOption('--bench <file>', 'JSON lines of `seqtrain bench allreduce --json`')
+    .requiredOption('--bench <file>', 'JSON lines of `seqtrain bench allreduce --json` (loopback: the software\'s alpha and beta)')
+    .option('--netns-bench <files...>', 'JSON lines of `seqtrain bench netns --json` (shaped links, one file per rate): each row predicted from the loopback fit and the wire')
     .option('--out <dir>', 'where costmodel.md and costmodel.svg go', 'docs/costmodel')
     .option('--local-batch <n>', 'samples per worker per step when timing the models', (v) => intList(v)[0] ?? 32, 32)
     .option('--bucket-cap <bytes>', 'gradient bucket cap', (v) => intList(v)[0] ?? 8 * 1024 * 1024, 8 * 1024 * 1024)
     .option('--hidden <fraction>', 'share of communication hidden behind compute (a measured commHiddenFraction)', Number, 0)
     .option('--backend <name>', 'backend for timing the models', 'auto')
-    .action(async (o: { bench: string; out: string; localBatch: number; bucketCap: number; hidden: number; backend: string }) => {
+    .action(async (o: { bench: string; netnsBench?: string[]; out: string; localBatch: number; bucketCap: number; hidden: number; backend: string }) => {
       const { runCostModel } = await import('../cost-model-run.js');
-      await runCostModel({ benchFile: o.bench, outDir: o.out, localBatch: o.localBatch, bucketCapBytes: o.bucketCap, hiddenFraction: o.hidden, backend: o.backend });
+      await runCostModel({ benchFile: o.bench, ...(o.netnsBench ? { netnsBenchFiles: o.netnsBench } : {}), outDir: o.out, localBatch: o.localBatch, bucketCapBytes: o.bucketCap, hiddenFraction: o.hidden, backend: o.backend });
     });
   bench
     .command('chaos')
@@ -90,5 +92,6 @@ export function benchCommand(): Command {
         });
       }
     );
+  bench.addCommand(benchNetnsCommand());
   return bench;
 }

@@ -1,0 +1,68 @@
+/**
+ * Output of the shaped-link bench (netns-allreduce-bench.ts): a fixed-width table or JSON lines.
+ * GB/s = 1e9 bytes/s as in bench-table.ts. busbw / link compares the payload bytes each ring link
+ * carried per second with the tbf rate; the wire also carries Ethernet, IP and TCP headers (66 of every
+ * 1514 bytes at MTU 1500), so a plain TCP stream tops out near 0.95 of the rate (measured by the pump).
+ */
+import type { WireCompression } from '@seqtrain/collective';
+import { formatSize } from './parse-size.js';
+
+export interface NetnsAllreduceBenchRow {
+  ranks: number;
+  bytes: number;
+  dtype: 'float32';
+  compression: WireCompression;
+  /** Mean seconds per all-reduce (the slowest rank's mean over the timed iterations). */
+  seconds: number;
+  algbw: number;
+  /** algbw * 2(N-1)/N; compressed rows count the float32 payload, so theirs is the effective busbw. */
+  busbw: number;
+  /** Each rank in its own network namespace, its transmit rate capped by tbf. */
+  link: { kind: 'netns'; rate: string; bitsPerSecond: number };
+  /** busbw / (link rate in bytes/s). */
+  busbwPerLink: number;
+  /** The same processes streaming the same byte count over plain TCP on the same shaped links. */
+  reference: { kind: 'raw-tcp-pump'; bytesPerSecond: number };
+  /** An untimed sum all-reduce of rank-dependent values (at most checkBytes) against the float64 sum. */
+  check: { bytes: number; maxAbsError: number; withinBound: boolean };
+}
+
+const COLUMNS = [
+  { title: 'ranks', width: 5 },
+  { title: 'size', width: 6 },
+  { title: 'wire', width: 4 },
+  { title: 'time ms', width: 10 },
+  { title: 'busbw GB/s', width: 10 },
+  { title: 'busbw/link', width: 10 },
+  { title: 'raw pump GB/s', width: 13 },
+  { title: 'pump/link', width: 9 },
+  { title: 'busbw/raw', width: 9 },
+  { title: 'max |err| vs f64', width: 16 },
+] as const;
+
+const WIRE_NAMES: Record<WireCompression, string> = { none: 'fp32', fp16: 'fp16', bf16: 'bf16' };
+
+function line(cells: string[]): string {
+  return cells.map((cell, i) => cell.padStart(COLUMNS[i]?.width ?? 0)).join('  ');
+}
+
+export function netnsTableHeader(): string {
+  return line(COLUMNS.map((c) => c.title));
+}
+
+export function netnsTableRow(row: NetnsAllreduceBenchRow): string {
+  const gbps = (bytesPerSecond: number): string => (bytesPerSecond / 1e9).toFixed(4);
+  const linkBytesPerSecond = row.link.bitsPerSecond / 8;
+  return line([
+    String(row.ranks),
+    formatSize(row.bytes),
+    WIRE_NAMES[row.compression],
+    (row.seconds * 1e3).toFixed(1),
+    gbps(row.busbw),
+    row.busbwPerLink.toFixed(3),
+    gbps(row.reference.bytesPerSecond),
+    (row.reference.bytesPerSecond / linkBytesPerSecond).toFixed(3),
+    (row.busbw / row.reference.bytesPerSecond).toFixed(3),
+    `${row.check.maxAbsError.toExponential(1)}${row.check.withinBound ? '' : ' OVER'}`,
+  ]);
+}
