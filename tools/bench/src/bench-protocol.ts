@@ -6,18 +6,22 @@ export interface PumpAddress {
   port: number;
 }
 
+/** 'ring': every rank sends to the next and receives from the previous; 'one-way': rank 0 sends to rank 1 only. */
+export type PumpMode = 'ring' | 'one-way';
+
 /** Parent → worker. */
 export type BenchCommand =
   | { type: 'peers'; ringPeers: string[]; pumpPeers: PumpAddress[] }
   | { type: 'allreduce'; bytes: number; iterations: number; warmup: number; id: number; compression: WireCompression }
-  | { type: 'pump'; bytes: number; iterations: number; warmup: number; id: number }
+  | { type: 'pump'; bytes: number; iterations: number; warmup: number; id: number; mode: PumpMode }
   | { type: 'exit' };
 
 /** Worker → parent. */
 export type BenchReport =
   | { type: 'listening'; ringAddress: string; pump: PumpAddress }
   | { type: 'connected' }
-  | { type: 'timed'; id: number; seconds: number }
+  /** seconds: wall time per iteration; cpuSeconds: this process's user + system CPU time per iteration. */
+  | { type: 'timed'; id: number; seconds: number; cpuSeconds: number }
   | { type: 'failed'; error: unknown };
 
 /** Environment variables the parent hands each worker. */
