@@ -12,7 +12,7 @@
  * The `seqtrain` binary is passed in by the CLI (tools/bench does not depend on apps).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeqtrainError } from '@seqtrain/common';
 
@@ -50,6 +50,10 @@ export interface ScalingRunFigures {
   commShare: number;
   /** sum(computeSeconds) / sum(stepSeconds). */
   computeShare: number;
+  /** Exposed communication of the rank that arrived last at each step's all-reduce, over sum(stepSeconds). */
+  transferShare: number;
+  /** exposedCommShare - transferShare: waiting for slower ranks. */
+  waitShare: number;
   meanStepSeconds: number;
 }
 
@@ -69,8 +73,40 @@ interface StepLine {
   computeSeconds: number;
 }
 
-/** The figures of one run directory's metrics.jsonl, leaving out the first warmupSteps lines. */
-export function stepFigures(metricsJsonl: string, warmupSteps: number, workers: number, globalBatch: number): ScalingRunFigures {
+/** A rank's debug `step done` line (worker logs). */
+interface RankStepLine {
+  msg: string;
+  rank: number;
+  step: number;
+  computeSeconds: number;
+  dataSeconds: number;
+  commExposedSeconds: number;
+}
+
+/**
+ * Per step (from warmupSteps on), the exposed communication of the rank that reached the all-reduce
+ * last; keyed by step. `logs` are the worker log files' contents.
+ */
+export function lastArrivalExposed(logs: string[], warmupSteps: number): Map<number, number> {
+  const last = new Map<number, { arrival: number; exposed: number }>();
+  for (const log of logs) {
+    for (const text of log.split('\n')) {
+      if (!text.includes('"step done"')) continue;
+      const line = JSON.parse(text) as RankStepLine;
+      if (line.msg !== 'step done' || line.step < warmupSteps || typeof line.commExposedSeconds !== 'number') continue;
+      const arrival = line.computeSeconds + line.dataSeconds;
+      const seen = last.get(line.step);
+      if (!seen || arrival > seen.arrival) last.set(line.step, { arrival, exposed: line.commExposedSeconds });
+    }
+  }
+  return new Map([...last].map(([step, { exposed }]) => [step, exposed]));
+}
+
+/**
+ * The figures of one run directory's metrics.jsonl, leaving out the first warmupSteps lines;
+ * `lastExposed` (lastArrivalExposed) splits the exposed communication into transfer and waiting.
+ */
+export function stepFigures(metricsJsonl: string, warmupSteps: number, workers: number, globalBatch: number, lastExposed?: Map<number, number>): ScalingRunFigures {
   const lines = metricsJsonl
     .split('\n')
     .filter((l) => l.trim().length > 0)
@@ -81,12 +117,17 @@ export function stepFigures(metricsJsonl: string, warmupSteps: number, workers: 
   }
   const sum = (pick: (l: StepLine) => number): number => lines.reduce((total, l) => total + pick(l), 0);
   const seconds = sum((l) => l.stepSeconds);
+  const exposedCommShare = sum((l) => l.commExposedSeconds) / seconds;
+  // One rank: nobody to wait for. Without the per-rank lines (an older run), all exposed time counts as transfer.
+  const transferShare = workers === 1 || !lastExposed || lastExposed.size === 0 ? exposedCommShare : sum((l) => lastExposed.get(l.step) ?? l.commExposedSeconds) / seconds;
   return {
     workers,
     globalBatch,
     steps: lines.length,
     samplesPerSecond: sum((l) => l.samples) / seconds,
-    exposedCommShare: sum((l) => l.commExposedSeconds) / seconds,
+    exposedCommShare,
+    transferShare,
+    waitShare: exposedCommShare - transferShare,
     commShare: sum((l) => l.commSeconds) / seconds,
     computeShare: sum((l) => l.computeSeconds) / seconds,
     meanStepSeconds: seconds / lines.length,
@@ -108,11 +149,11 @@ export function scalingRows(runs: ScalingRunFigures[][]): ScalingBenchRow[] {
 export function scalingTable(rows: ScalingBenchRow[]): string {
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
   return [
-    '| workers | global batch | steps timed | samples/s | efficiency | exposed comm / step | comm / step | compute / step | mean step ms |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| workers | global batch | steps timed | samples/s | efficiency | exposed comm / step | of which transfer | of which waiting for slower ranks | comm / step | compute / step | mean step ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.workers} | ${r.globalBatch} | ${r.steps} | ${r.samplesPerSecond.toFixed(1)} | ${pct(r.efficiency)} | ${pct(r.exposedCommShare)} | ${pct(r.commShare)} | ${pct(r.computeShare)} | ${(1000 * r.meanStepSeconds).toFixed(1)} |`
+        `| ${r.workers} | ${r.globalBatch} | ${r.steps} | ${r.samplesPerSecond.toFixed(1)} | ${pct(r.efficiency)} | ${pct(r.exposedCommShare)} | ${pct(r.transferShare)} | ${pct(r.waitShare)} | ${pct(r.commShare)} | ${pct(r.computeShare)} | ${(1000 * r.meanStepSeconds).toFixed(1)} |`
     ),
   ].join('\n');
 }
@@ -144,7 +185,9 @@ export async function runScalingBench(o: ScalingBenchOptions): Promise<ScalingBe
         '--no-generate', '--no-progress', '--no-dashboard',
         '--out', dir,
       ]);
-      (runs[index] as ScalingRunFigures[]).push(stepFigures(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'), o.warmupSteps, workers, globalBatch));
+      const logsDir = join(dir, 'logs');
+      const logs = existsSync(logsDir) ? readdirSync(logsDir).map((f) => readFileSync(join(logsDir, f), 'utf8')) : [];
+      (runs[index] as ScalingRunFigures[]).push(stepFigures(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'), o.warmupSteps, workers, globalBatch, lastArrivalExposed(logs, o.warmupSteps)));
     }
   }
   const rows = scalingRows(runs);
@@ -154,7 +197,8 @@ export async function runScalingBench(o: ScalingBenchOptions): Promise<ScalingBe
 }
 
 async function runLocal(cliBin: string, args: string[]): Promise<void> {
-  const child = spawn(process.execPath, [cliBin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Debug level: the ranks' `step done` lines carry their own compute and exposed communication times.
+  const child = spawn(process.execPath, [cliBin, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SEQTRAIN_LOG_LEVEL: 'debug' } });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-8000);
