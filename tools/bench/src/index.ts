@@ -10,5 +10,5 @@ export type { ChaosBenchOptions, ChaosBenchResult } from './chaos-bench.js';
 export { MATMUL_SIZE, RNN_BENCH_DEFAULTS, measureMatmulGflops, rnnStepFlops, runRnnBench } from './rnn-bench.js';
 export type { RnnBenchBackend, RnnBenchCell, RnnBenchOptions } from './rnn-bench.js';
 export type { RnnBenchRow } from './rnn-bench-table.js';
-export { lastArrivalExposed, runScalingBench, scalingRows, scalingTable, stepFigures } from './scaling-bench.js';
+export { minExposedPerStep, runScalingBench, scalingRows, scalingTable, stepFigures } from './scaling-bench.js';
 export type { ScalingBenchOptions, ScalingBenchRow, ScalingRunFigures } from './scaling-bench.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastArrivalExposed, scalingRows, scalingTable, stepFigures } from './scaling-bench.js';
+import { minExposedPerStep, scalingRows, scalingTable, stepFigures } from './scaling-bench.js';
 
 const line = (step: number, samples: number, stepSeconds: number, commSeconds: number, commExposedSeconds: number) =>
   JSON.stringify({ step, epoch: 0, loss: 1, samples, samplesPerSecond: samples / stepSeconds, stepSeconds, commSeconds, commExposedSeconds, commHiddenFraction: 0, computeSeconds: stepSeconds / 2, dataSeconds: 0 });
@@ -15,14 +15,14 @@ describe('stepFigures', () => {
     expect(f.meanStepSeconds).toBeCloseTo(0.2, 9);
   });
 
-  it('splits exposed communication into the last-arriving rank\'s transfer and waiting for slower ranks', () => {
+  it('splits exposed communication into the transfer (least exposed rank per step) and waiting for slower ranks', () => {
     const rankLine = (rank: number, step: number, computeSeconds: number, commExposedSeconds: number) =>
       JSON.stringify({ level: 20, rank, msg: 'step done', step, computeSeconds, dataSeconds: 0.001, commSeconds: commExposedSeconds, commExposedSeconds, commitSeconds: 0 });
     const logs = [
       [JSON.stringify({ level: 30, msg: 'ready' }), rankLine(0, 0, 9, 9), rankLine(0, 1, 0.05, 0.04), rankLine(0, 2, 0.2, 0.01)].join('\n'),
       [rankLine(1, 0, 9, 9), rankLine(1, 1, 0.08, 0.01), rankLine(1, 2, 0.15, 0.06)].join('\n'),
     ];
-    const last = lastArrivalExposed(logs, 1);
+    const last = minExposedPerStep(logs, 1);
     expect([...last.entries()].sort()).toEqual([[1, 0.01], [2, 0.01]]);
     const jsonl = [line(0, 64, 10, 9, 9), line(1, 64, 0.1, 0.04, 0.025), line(2, 64, 0.3, 0.06, 0.035)].join('\n');
     const f = stepFigures(jsonl, 1, 2, 64, last);

@@ -9,6 +9,12 @@
  *                      communication that no computation overlapped (the trainer's step metrics)
  *   efficiency       = samples/s(2 workers) / (2 x samples/s(1 worker))
  * Targets (issue 5): efficiency >= 90%, exposed communication <= 5%.
+ * A rank's exposed communication also holds the time it waits for slower ranks to reach the
+ * all-reduce (on a shared machine, mostly that). Every rank leaves the all-reduce at about the same
+ * moment, so the rank with the least exposed communication in a step is the one that arrived last
+ * and waited for no one: its exposed time is the all-reduce itself. From the ranks' debug `step done`
+ * log lines, `transferShare` sums that minimum over the steps; `waitShare` = exposedCommShare -
+ * transferShare is the waiting for stragglers.
  * The `seqtrain` binary is passed in by the CLI (tools/bench does not depend on apps).
  */
 import { spawn } from 'node:child_process';
@@ -50,7 +56,7 @@ export interface ScalingRunFigures {
   commShare: number;
   /** sum(computeSeconds) / sum(stepSeconds). */
   computeShare: number;
-  /** Exposed communication of the rank that arrived last at each step's all-reduce, over sum(stepSeconds). */
+  /** Least exposed communication of any rank (the rank that arrived last) per step, summed, over sum(stepSeconds). */
   transferShare: number;
   /** exposedCommShare - transferShare: waiting for slower ranks. */
   waitShare: number;
@@ -76,35 +82,31 @@ interface StepLine {
 /** A rank's debug `step done` line (worker logs). */
 interface RankStepLine {
   msg: string;
-  rank: number;
   step: number;
-  computeSeconds: number;
-  dataSeconds: number;
   commExposedSeconds: number;
 }
 
 /**
- * Per step (from warmupSteps on), the exposed communication of the rank that reached the all-reduce
- * last; keyed by step. `logs` are the worker log files' contents.
+ * Per step (from warmupSteps on), the least exposed communication of any rank: that of the rank
+ * that reached the all-reduce last. Keyed by step; `logs` are the worker log files' contents.
  */
-export function lastArrivalExposed(logs: string[], warmupSteps: number): Map<number, number> {
-  const last = new Map<number, { arrival: number; exposed: number }>();
+export function minExposedPerStep(logs: string[], warmupSteps: number): Map<number, number> {
+  const least = new Map<number, number>();
   for (const log of logs) {
     for (const text of log.split('\n')) {
       if (!text.includes('"step done"')) continue;
       const line = JSON.parse(text) as RankStepLine;
       if (line.msg !== 'step done' || line.step < warmupSteps || typeof line.commExposedSeconds !== 'number') continue;
-      const arrival = line.computeSeconds + line.dataSeconds;
-      const seen = last.get(line.step);
-      if (!seen || arrival > seen.arrival) last.set(line.step, { arrival, exposed: line.commExposedSeconds });
+      const seen = least.get(line.step);
+      if (seen === undefined || line.commExposedSeconds < seen) least.set(line.step, line.commExposedSeconds);
     }
   }
-  return new Map([...last].map(([step, { exposed }]) => [step, exposed]));
+  return least;
 }
 
 /**
  * The figures of one run directory's metrics.jsonl, leaving out the first warmupSteps lines;
- * `lastExposed` (lastArrivalExposed) splits the exposed communication into transfer and waiting.
+ * `lastExposed` (minExposedPerStep) splits the exposed communication into transfer and waiting.
  */
 export function stepFigures(metricsJsonl: string, warmupSteps: number, workers: number, globalBatch: number, lastExposed?: Map<number, number>): ScalingRunFigures {
   const lines = metricsJsonl
@@ -187,7 +189,7 @@ export async function runScalingBench(o: ScalingBenchOptions): Promise<ScalingBe
       ]);
       const logsDir = join(dir, 'logs');
       const logs = existsSync(logsDir) ? readdirSync(logsDir).map((f) => readFileSync(join(logsDir, f), 'utf8')) : [];
-      (runs[index] as ScalingRunFigures[]).push(stepFigures(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'), o.warmupSteps, workers, globalBatch, lastArrivalExposed(logs, o.warmupSteps)));
+      (runs[index] as ScalingRunFigures[]).push(stepFigures(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'), o.warmupSteps, workers, globalBatch, minExposedPerStep(logs, o.warmupSteps)));
     }
   }
   const rows = scalingRows(runs);
