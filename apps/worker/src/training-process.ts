@@ -140,7 +140,7 @@ async function converse(connection: CoordinatorConnection, options: TrainingProc
           const t0 = performance.now();
           if (completed % s.run.commitEvery === 0) await s.commits.commit(s.trainer, completed);
           // `log` is the rank's child logger (bound at welcome), so every step line carries rank and step.
-          log.debug({ step: msg.step, loss: done.loss, count: done.count, computeSeconds: done.computeSeconds, commSeconds: done.commSeconds, dataSeconds: done.dataSeconds, commitSeconds: (performance.now() - t0) / 1000 }, 'step done');
+          log.debug({ step: msg.step, loss: done.loss, count: done.count, computeSeconds: done.computeSeconds, commSeconds: done.commSeconds, commExposedSeconds: done.commExposedSeconds, dataSeconds: done.dataSeconds, commitSeconds: (performance.now() - t0) / 1000 }, 'step done');
           break;
         }
         case 'evaluate':

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CollectiveContext } from './collective-context.js';
 import { createInMemoryTransports } from './in-memory-transport.js';
-import { ringAllReduce } from './ring-allreduce.js';
+import { addInto, addIntoScaled, ringAllReduce } from './ring-allreduce.js';
 import type { Transport } from './transport.js';
 
 function contexts(transports: Transport[], chunkBytes: number): CollectiveContext[] {
@@ -31,5 +31,27 @@ describe('ringAllReduce', () => {
     const alone = new Float32Array([3]);
     expect(await ringAllReduce(contexts([single], 1024)[0] as CollectiveContext, alone, 'mean')).toBe(alone);
     expect([...alone]).toEqual([3]);
+  });
+
+  it('reduces with the unrolled loops exactly as one float32 addition per element, for every tail length', () => {
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648 - 0.5;
+    };
+    for (let length = 0; length <= 19; length++) {
+      const base = Float32Array.from({ length: length + 5 }, () => random() * 1000);
+      const incoming = Float32Array.from({ length }, () => random());
+      const summed = base.slice();
+      addInto(summed, 3, incoming);
+      const scaled = base.slice();
+      addIntoScaled(scaled, 3, incoming, 1 / 3);
+      for (let i = 0; i < base.length; i++) {
+        const inside = i >= 3 && i < 3 + length;
+        const sum = inside ? Math.fround((base[i] as number) + (incoming[i - 3] as number)) : (base[i] as number);
+        expect(summed[i]).toBe(sum);
+        expect(scaled[i]).toBe(inside ? Math.fround(sum * (1 / 3)) : base[i]);
+      }
+    }
   });
 });

@@ -169,13 +169,50 @@ function phaseName(phase: FramePhase): string {
   return phase === FramePhase.REDUCE_SCATTER ? 'reduce-scatter' : 'all-gather';
 }
 
+/*
+ * The reduction loops are unrolled by 8: V8 does not vectorise typed-array loops, and the unrolled
+ * form does the same float32 additions in the same order (so the same bits) with less loop overhead.
+ * Measured by CPU time on the 2-core development machine, 1 MiB chunks (`node` micro-benchmark,
+ * repeated): plain loop 1.7-1.9 GB/s of incoming data, unrolled by 4 2.2-2.9, by 8 3.1-3.3.
+ */
+
 /** data[offset + i] = float32(data[offset + i] + incoming[i]) * scale: the same two roundings as adding, then scaling. */
-function addIntoScaled(data: Float32Array, offset: number, incoming: Float32Array, scale: number): void {
-  const n = incoming.length;
-  for (let i = 0; i < n; i++) data[offset + i] = Math.fround((data[offset + i] as number) + (incoming[i] as number)) * scale;
+export function addIntoScaled(data: Float32Array, offset: number, incoming: Float32Array, scale: number): void {
+  const f = Math.fround;
+  const d = data.subarray(offset, offset + incoming.length);
+  const x = incoming;
+  const n = x.length;
+  const unrolled = n - (n & 7);
+  let i = 0;
+  for (; i < unrolled; i += 8) {
+    d[i] = f((d[i] as number) + (x[i] as number)) * scale;
+    d[i + 1] = f((d[i + 1] as number) + (x[i + 1] as number)) * scale;
+    d[i + 2] = f((d[i + 2] as number) + (x[i + 2] as number)) * scale;
+    d[i + 3] = f((d[i + 3] as number) + (x[i + 3] as number)) * scale;
+    d[i + 4] = f((d[i + 4] as number) + (x[i + 4] as number)) * scale;
+    d[i + 5] = f((d[i + 5] as number) + (x[i + 5] as number)) * scale;
+    d[i + 6] = f((d[i + 6] as number) + (x[i + 6] as number)) * scale;
+    d[i + 7] = f((d[i + 7] as number) + (x[i + 7] as number)) * scale;
+  }
+  for (; i < n; i++) d[i] = f((d[i] as number) + (x[i] as number)) * scale;
 }
 
-function addInto(data: Float32Array, offset: number, incoming: Float32Array): void {
-  const n = incoming.length;
-  for (let i = 0; i < n; i++) data[offset + i] = (data[offset + i] as number) + (incoming[i] as number);
+/** data[offset + i] += incoming[i], in float32. */
+export function addInto(data: Float32Array, offset: number, incoming: Float32Array): void {
+  const d = data.subarray(offset, offset + incoming.length);
+  const x = incoming;
+  const n = x.length;
+  const unrolled = n - (n & 7);
+  let i = 0;
+  for (; i < unrolled; i += 8) {
+    d[i] = (d[i] as number) + (x[i] as number);
+    d[i + 1] = (d[i + 1] as number) + (x[i + 1] as number);
+    d[i + 2] = (d[i + 2] as number) + (x[i + 2] as number);
+    d[i + 3] = (d[i + 3] as number) + (x[i + 3] as number);
+    d[i + 4] = (d[i + 4] as number) + (x[i + 4] as number);
+    d[i + 5] = (d[i + 5] as number) + (x[i + 5] as number);
+    d[i + 6] = (d[i + 6] as number) + (x[i + 6] as number);
+    d[i + 7] = (d[i + 7] as number) + (x[i + 7] as number);
+  }
+  for (; i < n; i++) d[i] = (d[i] as number) + (x[i] as number);
 }

@@ -10,12 +10,13 @@ describe('runAllreduceBench', () => {
     expect(rows).toHaveLength(1);
     const [row] = rows as [(typeof rows)[0]];
     expect(row).toMatchObject({ ranks: 2, bytes: 65_536, dtype: 'float32', compression: 'none', reference: { kind: 'raw-tcp-pump' }, mpi: { missing: 'not run' } });
-    for (const value of [row.seconds, row.algbw, row.busbw, row.reference.bytesPerSecond]) {
+    for (const value of [row.seconds, row.algbw, row.busbw, row.reference.bytesPerSecond, row.reference.oneWayBytesPerSecond, row.reference.cpuSeconds, row.cpuSeconds]) {
       expect(Number.isFinite(value)).toBe(true);
       expect(value).toBeGreaterThan(0);
     }
     expect(row.algbw).toBeCloseTo(row.bytes / row.seconds, 6);
     expect(row.busbw).toBeCloseTo((row.algbw * 2 * (row.ranks - 1)) / row.ranks, 6);
+    expect(row.cpuPerLinkByteVsRaw).toBeCloseTo(row.cpuSeconds / 1 / row.reference.cpuSeconds, 9);
     expect(lines[0]).toBe(tableHeader());
     expect(lines[1]).toMatch(/^\s+2\s+64KB\s/);
 

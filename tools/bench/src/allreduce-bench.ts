@@ -2,7 +2,10 @@
  * The all-reduce benchmark: for each world size, N real processes form a WebSocket ring
  * (WebSocketRingListener + Collective) and time allReduce per payload size; in the same run, between
  * the same processes, a raw TCP pump streams the same byte count around the ring as the reference.
- * busbw / raw pump is then the fraction of the plain link the all-reduce achieves.
+ * busbw / raw pump is then the fraction of the plain link the all-reduce achieves. A one-way pump
+ * (rank 0 -> rank 1 only) checks the ring pump against the classic two-process figure, and the CPU
+ * time of every call (all ranks) gives a cost per link byte that other load on the machine barely
+ * moves, unlike the bandwidths.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -67,10 +70,11 @@ export async function runAllreduceBench(options: AllreduceBenchOptions): Promise
       const group = await WorkerGroup.start(WORKER_SCRIPT, ranks, timeoutMs);
       try {
         for (const bytes of options.sizesBytes) {
-          const pumpSeconds = await group.time({ type: 'pump', bytes, iterations, warmup, id: id++ });
+          const pump = await group.time({ type: 'pump', bytes, iterations, warmup, id: id++, mode: 'ring' });
+          const oneWay = await group.time({ type: 'pump', bytes, iterations, warmup, id: id++, mode: 'one-way' });
           const mpiSeconds = typeof mpiTimes === 'string' ? undefined : mpiTimes.get(bytes);
           for (const compression of compressions) {
-            const seconds = await group.time({ type: 'allreduce', bytes, iterations, warmup, id: id++, compression });
+            const { seconds, cpuSeconds } = await group.time({ type: 'allreduce', bytes, iterations, warmup, id: id++, compression });
             const algbw = bytes / seconds;
             const row: AllreduceBenchRow = {
               ranks,
@@ -80,7 +84,9 @@ export async function runAllreduceBench(options: AllreduceBenchOptions): Promise
               seconds,
               algbw,
               busbw: algbw * busFactor,
-              reference: { kind: 'raw-tcp-pump', bytesPerSecond: bytes / pumpSeconds },
+              reference: { kind: 'raw-tcp-pump', bytesPerSecond: bytes / pump.seconds, oneWayBytesPerSecond: bytes / oneWay.seconds, cpuSeconds: pump.cpuSeconds },
+              cpuSeconds,
+              cpuPerLinkByteVsRaw: cpuSeconds / busFactor / pump.cpuSeconds,
               mpi: mpiSeconds !== undefined ? { seconds: mpiSeconds, busbw: (bytes / mpiSeconds) * busFactor } : { missing: typeof mpiTimes === 'string' ? mpiTimes : 'no result' },
             };
             rows.push(row);

@@ -52,23 +52,23 @@ async function main(): Promise<void> {
         const compression = command.compression;
         for (let i = 0; i < command.warmup; i++) await c.allReduce(data, { name: `warmup-${command.id}`, step: i, op: 'mean', compression });
         await c.barrier({ name: 'bench-start', step: command.id });
-        const start = process.hrtime.bigint();
+        const clock = startClock();
         for (let i = 0; i < command.iterations; i++) await c.allReduce(data, { name: `timed-${command.id}`, step: i, op: 'mean', compression });
-        const seconds = Number(process.hrtime.bigint() - start) / 1e9 / command.iterations;
-        report({ type: 'timed', id: command.id, seconds });
+        report({ type: 'timed', id: command.id, ...clock.perIteration(command.iterations) });
         return;
       }
       case 'pump': {
         const c = collective as Collective;
+        const sides = command.mode === 'ring' ? { send: true, receive: true } : { send: rank === 0, receive: rank === 1 };
         if (command.warmup > 0) {
           await c.barrier({ name: 'pump-warmup', step: command.id });
-          await pump.pump(command.bytes * command.warmup);
+          await pump.pump(command.bytes * command.warmup, sides);
         }
         await c.barrier({ name: 'pump-start', step: command.id });
-        const start = process.hrtime.bigint();
-        await pump.pump(command.bytes * command.iterations);
-        const seconds = Number(process.hrtime.bigint() - start) / 1e9 / command.iterations;
-        report({ type: 'timed', id: command.id, seconds });
+        const clock = startClock();
+        await pump.pump(command.bytes * command.iterations, sides);
+        // One-way: the receiver's time is the transfer's (the sender finishes when its last write is queued).
+        report({ type: 'timed', id: command.id, ...clock.perIteration(command.iterations) });
         return;
       }
       case 'check': {
@@ -94,6 +94,18 @@ async function main(): Promise<void> {
     queue = queue.then(() => handle(command)).catch(fail);
   });
   report({ type: 'listening', ringAddress: listener.address, pump: { host: HOST, port: pump.port } });
+}
+
+/** Wall and CPU (user + system) time from now, per iteration. */
+function startClock(): { perIteration(iterations: number): { seconds: number; cpuSeconds: number } } {
+  const wall = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  return {
+    perIteration(iterations) {
+      const used = process.cpuUsage(cpu);
+      return { seconds: Number(process.hrtime.bigint() - wall) / 1e9 / iterations, cpuSeconds: (used.user + used.system) / 1e6 / iterations };
+    },
+  };
 }
 
 function fail(err: unknown): void {

@@ -6,11 +6,14 @@ export interface PumpAddress {
   port: number;
 }
 
+/** 'ring': every rank sends to the next and receives from the previous; 'one-way': rank 0 sends to rank 1 only. */
+export type PumpMode = 'ring' | 'one-way';
+
 /** Parent → worker. */
 export type BenchCommand =
   | { type: 'peers'; ringPeers: string[]; pumpPeers: PumpAddress[] }
   | { type: 'allreduce'; bytes: number; iterations: number; warmup: number; id: number; compression: WireCompression }
-  | { type: 'pump'; bytes: number; iterations: number; warmup: number; id: number }
+  | { type: 'pump'; bytes: number; iterations: number; warmup: number; id: number; mode: PumpMode }
   /** One untimed sum all-reduce of rank-dependent values, compared with the float64 sum of every rank's values. */
   | { type: 'check'; bytes: number; id: number; compression: WireCompression }
   | { type: 'exit' };
@@ -19,7 +22,8 @@ export type BenchCommand =
 export type BenchReport =
   | { type: 'listening'; ringAddress: string; pump: PumpAddress }
   | { type: 'connected' }
-  | { type: 'timed'; id: number; seconds: number }
+  /** seconds: wall time per iteration; cpuSeconds: this process's user + system CPU time per iteration. */
+  | { type: 'timed'; id: number; seconds: number; cpuSeconds: number }
   /** Largest |result - float64 reference| over the elements, and whether every element met wire-codec.ts's bound. */
   | { type: 'checked'; id: number; maxAbsError: number; withinBound: boolean }
   | { type: 'failed'; error: unknown };

@@ -19,8 +19,20 @@ export interface AllreduceBenchRow {
   algbw: number;
   /** algbw * 2(N-1)/N: the bytes each ring link carries per second (nccl-tests' bus bandwidth). */
   busbw: number;
-  /** The same processes streaming the same byte count over plain TCP, rank i to rank i+1. */
-  reference: { kind: 'raw-tcp-pump'; bytesPerSecond: number };
+  /**
+   * The same processes streaming the same byte count over plain TCP, rank i to rank i+1
+   * (bytesPerSecond per link); oneWayBytesPerSecond: rank 0 -> rank 1 alone, the two-process pump
+   * a ring link is checked against; cpuSeconds: CPU time of all ranks per `bytes` on every link.
+   */
+  reference: { kind: 'raw-tcp-pump'; bytesPerSecond: number; oneWayBytesPerSecond: number; cpuSeconds: number };
+  /** CPU time (user + system) of all ranks per all-reduce. */
+  cpuSeconds: number;
+  /**
+   * CPU time per byte each link carries, all-reduce over raw pump: (cpuSeconds / (2(N-1)/N)) /
+   * reference.cpuSeconds. The software's cost, barely moved by other load on the machine (unlike the
+   * bandwidths). 1 = as cheap as the raw pump.
+   */
+  cpuPerLinkByteVsRaw: number;
   /** OpenMPI's MPI_Allreduce over TCP on loopback with the same ranks and size: its busbw, or why there is none. */
   mpi: { busbw: number; seconds: number } | { missing: string };
 }
@@ -33,6 +45,8 @@ const COLUMNS = [
   { title: 'busbw GB/s', width: 10 },
   { title: 'raw pump GB/s', width: 13 },
   { title: 'busbw/raw', width: 9 },
+  { title: '1-way pump GB/s', width: 15 },
+  { title: 'CPU/raw', width: 7 },
   { title: 'MPI busbw GB/s', width: 14 },
   { title: 'busbw/MPI', width: 9 },
 ] as const;
@@ -58,6 +72,8 @@ export function tableRow(row: AllreduceBenchRow): string {
     gbps(row.busbw),
     gbps(row.reference.bytesPerSecond),
     (row.busbw / row.reference.bytesPerSecond).toFixed(3),
+    gbps(row.reference.oneWayBytesPerSecond),
+    row.cpuPerLinkByteVsRaw.toFixed(2),
     mpi ? gbps(mpi.busbw) : (row.mpi as { missing: string }).missing.slice(0, 30),
     mpi ? (row.busbw / mpi.busbw).toFixed(3) : '-',
   ]);

@@ -17,3 +17,5 @@ export { parseLinkRate } from './link-rate.js';
 export { checkCostModel, costModelCheckTable } from './cost-model-check.js';
 export type { BenchRowForModel, CostModelCheck, CostModelCheckRow } from './cost-model-check.js';
 export { ETHERNET_TCP_PAYLOAD_FRACTION, TBF_TCP_PAYLOAD_FRACTION, wireSecondsPerByte } from './cost-model.js';
+export { minExposedPerStep, runScalingBench, scalingRows, scalingTable, stepFigures } from './scaling-bench.js';
+export type { ScalingBenchOptions, ScalingBenchRow, ScalingRunFigures } from './scaling-bench.js';

@@ -104,9 +104,9 @@ export async function runNetnsAllreduceBench(options: NetnsAllreduceBenchOptions
       const busFactor = (2 * (ranks - 1)) / ranks;
       group = await WorkerGroup.start(WORKER_SCRIPT, ranks, timeoutMs, (rank) => inNamespace(hosts[rank] as NetnsHost));
       for (const bytes of options.sizesBytes) {
-        const pumpSeconds = await group.time({ type: 'pump', bytes, iterations, warmup, id: id++ });
+        const { seconds: pumpSeconds } = await group.time({ type: 'pump', bytes, iterations, warmup, id: id++, mode: 'ring' });
         for (const compression of compressions) {
-          const seconds = await group.time({ type: 'allreduce', bytes, iterations, warmup, id: id++, compression });
+          const { seconds } = await group.time({ type: 'allreduce', bytes, iterations, warmup, id: id++, compression });
           const checked = Math.min(bytes, checkBytes);
           const check = await group.check({ type: 'check', bytes: checked, id: id++, compression });
           const algbw = bytes / seconds;

@@ -78,15 +78,19 @@ export class WorkerGroup {
     }
   }
 
-  /** Sends a timed command to every rank; resolves with the slowest rank's seconds per iteration. */
-  async time(command: Extract<BenchCommand, { type: 'allreduce' | 'pump' }>): Promise<number> {
+  /**
+   * Sends a timed command to every rank; resolves with the slowest rank's seconds per iteration and
+   * the CPU seconds per iteration summed over the ranks (what the call costs the machine, whatever
+   * else runs on it).
+   */
+  async time(command: Extract<BenchCommand, { type: 'allreduce' | 'pump' }>): Promise<{ seconds: number; cpuSeconds: number }> {
     this.broadcast(command);
     const budgetMs = this.timeoutMs * (command.iterations + command.warmup + 3);
     const reports = await this.collect('timed', budgetMs);
     for (const [rank, report] of reports.entries()) {
       if (report.id !== command.id) throw new SeqtrainError('ERR_PROTOCOL', `Bench worker of rank ${rank} answered command ${report.id}, expected ${command.id}.`, { rank });
     }
-    return Math.max(...reports.map((r) => r.seconds));
+    return { seconds: Math.max(...reports.map((r) => r.seconds)), cpuSeconds: reports.reduce((total, r) => total + r.cpuSeconds, 0) };
   }
 
   /** Runs a reference check on every rank; resolves with the largest error and whether every rank met the bound. */

@@ -65,6 +65,36 @@ export function benchCommand(): Command {
       });
     });
   bench
+    .command('scaling')
+    .description(
+      'weak scaling end to end: the char-LSTM job of `npm start` (or --config FILE) with 1 and with 2 workers at the same per-worker batch, side by side: samples/s, efficiency (2-worker samples/s / (2 x 1-worker samples/s)) and the share of step time in un-hidden communication (targets >= 90%, <= 5%)'
+    )
+    .option('--workers <list>', 'world sizes, comma-separated; efficiency is against the first', intList, [1, 2])
+    .option('--per-worker-batch <n>', 'samples per worker per step (npm start: 64 over 2 workers)', (v) => intList(v)[0] ?? 32, 32)
+    .option('--steps <n>', 'steps of each run', (v) => intList(v)[0] ?? 150, 150)
+    .option('--warmup-steps <n>', 'first steps of each run left out of the figures', (v) => intList(v)[0] ?? 20, 20)
+    .option('--repeats <n>', 'runs per world size, alternating; medians are reported', (v) => intList(v)[0] ?? 1, 1)
+    .option('--config <file>', 'job file for every run (default: the npm start job)')
+    .option('--data <dir>', 'a prepared dataset (default: each run prepares Moby Dick)')
+    .option('--out <dir>', 'where the runs are written', 'runs/bench-scaling')
+    .option('--json', 'one JSON object per world size instead of the table')
+    .action(
+      async (o: { workers: number[]; perWorkerBatch: number; steps: number; warmupSteps: number; repeats: number; config?: string; data?: string; out: string; json?: boolean }) => {
+        const { runScalingBench } = await import('@seqtrain/bench');
+        await runScalingBench({
+          cliBin: CLI_BIN,
+          out: resolve(o.out),
+          workers: o.workers,
+          perWorkerBatch: o.perWorkerBatch,
+          steps: o.steps,
+          warmupSteps: o.warmupSteps,
+          repeats: o.repeats,
+          jobArgs: [...(o.config ? ['--config', resolve(o.config)] : []), ...(o.data ? ['--data', resolve(o.data)] : [])],
+          json: o.json === true,
+        });
+      }
+    );
+  bench
     .command('rnn')
     .description(
       'training-step time of @seqtrain/rnn\'s fused LSTM/GRU vs stock tfjs-layers on the same backend, with GFLOP/s and the ratio to a large matmul'
