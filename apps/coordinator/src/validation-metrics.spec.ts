@@ -19,6 +19,7 @@ describe('validationMetrics', () => {
     expect(validationFigure(v)).toBe('RMSE 20.72');
     const standard = validationMetrics(manifest({ kind: 'timeseries', features: ['a', 'b'], target: 'b', scaling: { method: 'standard', mean: [0, 5], std: [1, 3] }, transform: 'none', difference: [] }), 9, [done(0, 4, 1)]);
     expect(standard.rmse).toBeCloseTo(6, 10);
+    expect(validationFigure({ ...standard, rmse: 0.004083 })).toBe('RMSE 0.00408');
   });
 
   it('timeseries: the ranks’ original-unit squared errors give the RMSE when sent; a transformed series needs them', () => {

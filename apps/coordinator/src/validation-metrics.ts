@@ -81,11 +81,16 @@ export function validationMetrics(manifest: DatasetManifest, step: number, repli
   }
 }
 
+/** Two decimals, or 3 significant digits below 1 (a sine's RMSE of 0.004 would print as 0.00). */
+function formatRmse(rmse: number): string {
+  return Math.abs(rmse) >= 1 || rmse === 0 ? rmse.toFixed(2) : rmse.toPrecision(3);
+}
+
 /** One line for the progress output: the kind's own figure beside the loss. */
 export function describeValidation(v: ValidationMetrics): string {
   if (v.bitsPerChar !== undefined) return `loss ${v.loss.toFixed(3)} nats (${v.bitsPerChar.toFixed(3)} bits/char)`;
   if (v.accuracy !== undefined) return `loss ${v.loss.toFixed(3)} nats, accuracy ${(100 * v.accuracy).toFixed(1)}%`;
-  if (v.rmse !== undefined) return `loss ${v.loss.toFixed(5)} (scaled MSE), RMSE ${v.rmse.toFixed(2)}`;
+  if (v.rmse !== undefined) return `loss ${v.loss.toFixed(5)} (scaled MSE), RMSE ${formatRmse(v.rmse)}`;
   if (v.chrf !== undefined) return `loss ${v.loss.toFixed(3)} nats/token, chrF ${v.chrf.toFixed(1)} (copying the source: ${(v.copyChrf ?? NaN).toFixed(1)}, ${v.decoded} pairs)`;
   return `loss ${v.loss.toFixed(3)}`;
 }
@@ -93,7 +98,7 @@ export function describeValidation(v: ValidationMetrics): string {
 /** The kind's own figure, short, for the dashboard beside the validation loss; null for text (bits/char is shown). */
 export function validationFigure(v: ValidationMetrics): string | null {
   if (v.accuracy !== undefined) return `accuracy ${(100 * v.accuracy).toFixed(1)}%`;
-  if (v.rmse !== undefined) return `RMSE ${v.rmse.toFixed(2)}`;
+  if (v.rmse !== undefined) return `RMSE ${formatRmse(v.rmse)}`;
   if (v.chrf !== undefined) return `chrF ${v.chrf.toFixed(1)} (copy ${(v.copyChrf ?? NaN).toFixed(1)})`;
   return null;
 }
