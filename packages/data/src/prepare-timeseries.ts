@@ -56,7 +56,7 @@ export interface PrepareTimeseriesOptions {
   /** Default 'none'. 'log' needs every value > 0. */
   transform?: SeriesTransform;
   /** Lags of the differencing operators applied after the transform, e.g. [1, 12]. Default none. */
-  difference?: number[];
+  difference?: readonly number[];
   shards?: number;
   rowsPerBatch?: number;
   onProgress?: (rowsWritten: number, rowsTotal: number) => void;
@@ -204,5 +204,5 @@ function requireLags(value: unknown): number[] {
   if (!Array.isArray(value) || value.some((lag) => typeof lag !== 'number' || !Number.isInteger(lag) || lag < 1)) {
     throw badOption(RECIPE, 'difference', `must be a list of positive integer lags, e.g. [1, 12] (first difference of the 12-step difference), got ${JSON.stringify(value)}.`);
   }
-  return value as number[];
+  return [...(value as number[])];
 }
