@@ -52,12 +52,14 @@ export async function prepareJobData(job: Job, runDir: string, say: (line: strin
       ...opt('horizon'),
       ...opt('targets'),
       ...opt('scaling'),
+      ...opt('transform'),
+      ...opt('difference'),
       ...opt('columns'),
       ...opt('target'),
       ...opt('timeColumn'),
       ...(d.validationLast !== undefined ? { validationLast: d.validationLast } : { validationFraction: d.validationFraction }),
     });
-    say(`prepared ${manifest.splits.train.rows} training and ${manifest.splits.validation.rows} validation windows of ${manifest.window} steps (${manifest.features.join(', ')} -> ${manifest.target}, ${manifest.targets}, scaling ${manifest.scaling.method}) in ${seconds()} s -> ${out}`);
+    say(`prepared ${manifest.splits.train.rows} training and ${manifest.splits.validation.rows} validation windows of ${manifest.window} steps (${manifest.features.join(', ')} -> ${manifest.target}, ${manifest.targets}, ${manifest.transform === 'none' ? '' : `transform ${manifest.transform}, `}${manifest.difference.length > 0 ? `difference [${manifest.difference.join(', ')}], ` : ''}scaling ${manifest.scaling.method}) in ${seconds()} s -> ${out}`);
     return out;
   }
   if (d.recipe === 'pairs') {

@@ -5,11 +5,13 @@
  *   text            bitsPerChar = loss / ln 2 (the loss is nats per next character)
  *   classification  accuracy (0..1)
  *   idx             accuracy (0..1)
- *   timeseries      rmse and mse in the ORIGINAL units of the target: the loss is the mean squared error
- *                   of scaled values, and the recipe's scaling is affine (v - offset) / range, so an
- *                   error e in model units is e x range in original units; rmse = sqrt(loss) x range
- *                   (with one target per window this is the one-step RMSE; with one per step, the RMSE
- *                   over every step of every window)
+ *   timeseries      rmse and mse in the ORIGINAL units of the target, from the ranks' sums of squared
+ *                   errors of predictions mapped back through the recipe's scaling, differencing and
+ *                   transform (`originalSquaredErrorSum` / `originalTargets`; with one target per window
+ *                   this is the one-step RMSE; with one per step, the RMSE over every step of every
+ *                   window). Without those sums (a worker of protocol 4 cannot send them) and with no
+ *                   transform or differencing, the scaling is affine (v - offset) / range, so
+ *                   rmse = sqrt(loss) x range.
  *   pairs           chrf, copyChrf (0..100: greedy translations, and copying the source, against the
  *                   references of up to `chrf.samples` held-out pairs), decoded (how many pairs)
  */
@@ -56,6 +58,18 @@ export function validationMetrics(manifest: DatasetManifest, step: number, repli
     case 'idx':
       return { ...base, accuracy: replies.reduce((n, r) => n + (r.correct ?? 0), 0) / samples };
     case 'timeseries': {
+      const targets = replies.reduce((n, r) => n + (r.originalTargets ?? 0), 0);
+      if (targets > 0) {
+        const mse = replies.reduce((sum, r) => sum + (r.originalSquaredErrorSum ?? 0), 0) / targets;
+        return { ...base, rmse: Math.sqrt(mse), mse };
+      }
+      if (manifest.transform !== 'none' || manifest.difference.length > 0) {
+        throw new SeqtrainError(
+          'ERR_MANIFEST_INVALID',
+          `The timeseries dataset is transformed (transform ${manifest.transform}, difference ${JSON.stringify(manifest.difference)}), so its RMSE needs the ranks' original-unit errors, which no evalDone carried; run workers of this seqtrain version.`,
+          { field: 'transform' }
+        );
+      }
       const rmse = Math.sqrt(loss) * targetRange(manifest);
       return { ...base, rmse, mse: rmse * rmse };
     }
@@ -67,11 +81,16 @@ export function validationMetrics(manifest: DatasetManifest, step: number, repli
   }
 }
 
+/** Two decimals, or 3 significant digits below 1 (a sine's RMSE of 0.004 would print as 0.00). */
+function formatRmse(rmse: number): string {
+  return Math.abs(rmse) >= 1 || rmse === 0 ? rmse.toFixed(2) : rmse.toPrecision(3);
+}
+
 /** One line for the progress output: the kind's own figure beside the loss. */
 export function describeValidation(v: ValidationMetrics): string {
   if (v.bitsPerChar !== undefined) return `loss ${v.loss.toFixed(3)} nats (${v.bitsPerChar.toFixed(3)} bits/char)`;
   if (v.accuracy !== undefined) return `loss ${v.loss.toFixed(3)} nats, accuracy ${(100 * v.accuracy).toFixed(1)}%`;
-  if (v.rmse !== undefined) return `loss ${v.loss.toFixed(5)} (scaled MSE), RMSE ${v.rmse.toFixed(2)}`;
+  if (v.rmse !== undefined) return `loss ${v.loss.toFixed(5)} (scaled MSE), RMSE ${formatRmse(v.rmse)}`;
   if (v.chrf !== undefined) return `loss ${v.loss.toFixed(3)} nats/token, chrF ${v.chrf.toFixed(1)} (copying the source: ${(v.copyChrf ?? NaN).toFixed(1)}, ${v.decoded} pairs)`;
   return `loss ${v.loss.toFixed(3)}`;
 }
@@ -79,7 +98,7 @@ export function describeValidation(v: ValidationMetrics): string {
 /** The kind's own figure, short, for the dashboard beside the validation loss; null for text (bits/char is shown). */
 export function validationFigure(v: ValidationMetrics): string | null {
   if (v.accuracy !== undefined) return `accuracy ${(100 * v.accuracy).toFixed(1)}%`;
-  if (v.rmse !== undefined) return `RMSE ${v.rmse.toFixed(2)}`;
+  if (v.rmse !== undefined) return `RMSE ${formatRmse(v.rmse)}`;
   if (v.chrf !== undefined) return `chrF ${v.chrf.toFixed(1)} (copy ${(v.copyChrf ?? NaN).toFixed(1)})`;
   return null;
 }

@@ -2,7 +2,8 @@
  * What a training process reads its batches from, whatever the dataset's kind:
  *  text            ArrowDataset: x = a window of character ids, y = the next one (id batch)
  *  classification  TableDataset: x = `maxlen` padded word ids, y = the label id (id batch)
- *  timeseries      x [window, features] scaled floats, y one scaled float or one per step (mean squared error)
+ *  timeseries      x [window, features] scaled floats, y one scaled float or one per step (mean squared error);
+ *                  validation also reads `level` and `original` to score outputs in original units
  *  idx             x [rows, cols] pixels / 255 (28 steps of 28 values for MNIST), y the class id
  *  pairs           encoder ids [sourceLength], decoder input = the target column ('\t' + text + '\n',
  *                  padded), decoder target = that shifted left by one (text + '\n', padded with 0):
@@ -10,7 +11,7 @@
  * The sampler, the step and the world-size invariance are the same for all: every loss is per sample.
  */
 import { SeqtrainError } from '@seqtrain/common';
-import { ArrowDataset, TableDataset, readDatasetManifest, type SplitName } from '@seqtrain/data';
+import { ArrowDataset, TableDataset, originalSquaredError, readDatasetManifest, type SplitName } from '@seqtrain/data';
 import type { PairsManifest } from '@seqtrain/data';
 import type { BatchArray, LossName, TrainBatch } from '@seqtrain/trainer';
 
@@ -23,6 +24,12 @@ export interface BatchSource {
   /** The loss that matches the dataset and the model's head (see lossFor). */
   readonly loss: LossName;
   getBatch(indices: readonly number[]): Promise<TrainBatch>;
+  /**
+   * timeseries only: sum of squared errors in the series' original units of the model's flattened
+   * outputs for rows `indices` (the inverse of the recipe's scaling, differencing and transform), and
+   * how many target values they cover.
+   */
+  originalSquaredError?(indices: readonly number[], outputs: Float32Array): Promise<{ sum: number; count: number }>;
   /** pairs only: the source and target texts of rows (for decoding and chrF). */
   getPairs?(indices: readonly number[]): Promise<{ source: number[]; sourceText: string; targetText: string }[]>;
   close(): Promise<void>;
@@ -90,6 +97,10 @@ export async function openBatchSource(dir: string, split: SplitName): Promise<Ba
         const rows = await column(indices);
         const target: BatchArray = { values: rows.get('y').values, shape: single ? [1] : [manifest.window] };
         return { inputs: [{ values: rows.get('x').values, shape: [manifest.window, features] }], target, count: rows.count };
+      },
+      originalSquaredError: async (indices, outputs) => {
+        const rows = await column(indices);
+        return originalSquaredError(manifest, outputs, rows.get('level').values, rows.get('original').values);
       },
       close: () => dataset.close(),
     };

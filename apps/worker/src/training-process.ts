@@ -283,15 +283,23 @@ async function runEvaluation(s: Session, msg: MessageOf<CoordinatorMessage, 'eva
   let lossSum = 0;
   let count = 0;
   let correct = 0;
+  const original = { sum: 0, count: 0 };
   for (let i = 0; i < mine.length; i += msg.batchSize) {
-    const batch = await s.validation.getBatch(mine.slice(i, i + msg.batchSize));
+    const indices = mine.slice(i, i + msg.batchSize);
+    const batch = await s.validation.getBatch(indices);
     const r = s.trainer.evaluate(batch);
     lossSum += r.lossSum;
     count += r.count;
     correct += r.correct;
+    if (s.validation.originalSquaredError) {
+      const e = await s.validation.originalSquaredError(indices, s.trainer.predict(batch));
+      original.sum += e.sum;
+      original.count += e.count;
+    }
   }
   const decoded = msg.decode ? await decodeHeldOut(s, s.validation, msg.step, msg.decode) : {};
-  return { type: 'evalDone' as const, generation: s.place.generation, rank, step: msg.step, lossSum, count, correct, ...decoded };
+  const series = s.validation.originalSquaredError ? { originalSquaredErrorSum: original.sum, originalTargets: original.count } : {};
+  return { type: 'evalDone' as const, generation: s.place.generation, rank, step: msg.step, lossSum, count, correct, ...series, ...decoded };
 }
 
 /** Pairs per batched greedy decode: bounds activation memory (tgtLen forward passes per chunk). */

@@ -102,6 +102,10 @@ export const TIMESERIES_MANIFEST_SCHEMA = z.object({
   horizon: positive,
   targets: z.enum(['single', 'sequence']),
   scaling: scalingSchema,
+  /** Applied before differencing and scaling (series-transform.ts); absent in manifests before it = none. */
+  transform: z.enum(['none', 'log']).default('none'),
+  /** Differencing lags after the transform, e.g. [1, 12]; their sum is the rows the windows start after. */
+  difference: z.array(positive).default([]),
   /** Series rows (not windows) in each part, and the time values at the part boundaries when a time column exists. */
   seriesRows: z.object({ train: count, validation: count }),
   timeRange: z.object({ train: z.array(z.string()), validation: z.array(z.string()) }),

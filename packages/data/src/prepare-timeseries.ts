@@ -13,6 +13,15 @@
  * the validation rows, while its inputs may reach back into the train tail (the context a forecaster
  * has at that time). So no window straddles the boundary with its targets, and no target is in both.
  * Scaling is fitted on the train rows only (scaling.ts) and applied to inputs and targets.
+ *
+ * Transforms (series-transform.ts): with `transform: log` and/or `difference: [lags]`, every feature is
+ * transformed, then differenced, BEFORE windowing and scaling; the first sum(lags) rows have no
+ * differenced value and start no window. The split still counts rows of the original series (the last
+ * `validationLast` original rows hold the validation targets), and the scaling is fitted on the
+ * differenced train rows. Beside `y`, each row carries `level` (per target: level_t of the transformed
+ * target, from rows before t only) and `original` (the target in original units), so a prediction maps
+ * back as inverse(unscale(yHat) + level) (series-inverse.ts): the RMSE in original units, with every
+ * forecast built from values before its target row.
  */
 import path from 'node:path';
 import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
@@ -20,6 +29,7 @@ import { parseDelimited, resolveColumn } from './delimited.js';
 import { MANIFEST_VERSION, type ColumnSpec, type TimeseriesManifest } from './manifest.js';
 import { badOption, readSourceText, requireChoice, requireFraction, requireInt, requirePath } from './recipe-options.js';
 import { fitScaling, scale, type ScalingMethod } from './scaling.js';
+import { SERIES_TRANSFORMS, applyTransform, difference, differenceOrder, levelAt, type SeriesTransform } from './series-transform.js';
 import { describeTableSchema } from './table-columns.js';
 import { writeManifestFile, writeTableSplits } from './table-writer.js';
 
@@ -43,6 +53,10 @@ export interface PrepareTimeseriesOptions {
   validationFraction?: number;
   /** Default 'minmax'. */
   scaling?: ScalingMethod;
+  /** Default 'none'. 'log' needs every value > 0. */
+  transform?: SeriesTransform;
+  /** Lags of the differencing operators applied after the transform, e.g. [1, 12]. Default none. */
+  difference?: readonly number[];
   shards?: number;
   rowsPerBatch?: number;
   onProgress?: (rowsWritten: number, rowsTotal: number) => void;
@@ -57,6 +71,8 @@ export async function prepareTimeseries(options: PrepareTimeseriesOptions): Prom
   const horizon = requireInt(RECIPE, 'horizon', options.horizon ?? 1, 1);
   const targets = requireChoice(RECIPE, 'targets', options.targets ?? 'single', ['single', 'sequence'] as const);
   const method = requireChoice(RECIPE, 'scaling', options.scaling ?? 'minmax', ['none', 'minmax', 'standard'] as const);
+  const transform = requireChoice(RECIPE, 'transform', options.transform ?? 'none', SERIES_TRANSFORMS);
+  const lags = requireLags(options.difference ?? []);
   const shards = requireInt(RECIPE, 'shards', options.shards ?? 1, 1, 99_999);
   const rowsPerBatch = requireInt(RECIPE, 'rowsPerBatch', options.rowsPerBatch ?? DEFAULTS.ROWS_PER_RECORD_BATCH, 1);
   if (options.validationLast !== undefined && options.validationFraction !== undefined) {
@@ -97,36 +113,55 @@ export async function prepareTimeseries(options: PrepareTimeseriesOptions): Prom
     options.validationLast !== undefined
       ? requireInt(RECIPE, 'validationLast', options.validationLast, 0, n)
       : Math.round(n * requireFraction(RECIPE, 'validationFraction', options.validationFraction ?? DEFAULTS.VALIDATION_FRACTION));
-  const trainEnd = n - validationRows;
+  // Series row t of the model's view is original row t + order: differencing consumes `order` rows.
+  const order = differenceOrder(lags);
+  if (order >= n - validationRows) {
+    throw badOption(RECIPE, 'difference', `(${JSON.stringify(lags)}) consumes ${order} rows, but ${input} has only ${n - validationRows} training rows. Use smaller lags or less validation.`);
+  }
+  const transformed = values.map((v, f) => applyTransform(v, transform, (t) => `row ${t + 2} of ${input}, column "${features[f]}"`));
+  const differenced = transformed.map((w) => difference(w, lags));
+  const m = n - order;
+  const trainEnd = n - validationRows - order;
   const span = window + horizon; // rows a window touches, inputs and targets
   const firstTarget = targets === 'single' ? window - 1 + horizon : horizon; // offset of the first target row from i
   const trainWindows = Math.max(0, trainEnd - span + 1);
-  // Validation starts i: first target >= trainEnd and last target (i + span - 1) < n.
+  // Validation starts i: first target >= trainEnd and last target (i + span - 1) < m.
   const validationStart = Math.max(0, trainEnd - firstTarget);
-  const validationWindows = validationRows === 0 ? 0 : Math.max(0, n - span + 1 - validationStart);
+  const validationWindows = validationRows === 0 ? 0 : Math.max(0, m - span + 1 - validationStart);
   if (trainWindows === 0) {
-    throw badOption(RECIPE, 'window', `(${window}) + horizon (${horizon}) needs more than the ${trainEnd} training rows of ${input}. Use a shorter window or less validation.`);
+    throw badOption(RECIPE, 'window', `(${window}) + horizon (${horizon}) needs more than the ${trainEnd} training rows of ${input}${order > 0 ? ` left after differencing (${order} rows)` : ''}. Use a shorter window or less validation.`);
   }
   if (validationRows > 0 && validationWindows === 0) {
     throw badOption(RECIPE, 'validationLast', `leaves ${validationRows} validation rows, too few for one window with horizon ${horizon}.`);
   }
 
-  const scaling = fitScaling(method, values.map((v) => v.slice(0, trainEnd)));
-  const scaled = values.map((v, f) => scale(v, scaling, f));
+  const scaling = fitScaling(method, differenced.map((v) => v.slice(0, trainEnd)));
+  const scaled = differenced.map((v, f) => scale(v, scaling, f));
+  const targetW = transformed[targetFeature] as number[];
+  const targetOriginal = values[targetFeature] as number[];
   const yWidth = targets === 'single' ? 1 : window;
-  const build = (start: number, count: number): { rows: number; data: [Float32Array, Float32Array] } => {
+  const build = (start: number, count: number): { rows: number; data: Float32Array[] } => {
     const x = new Float32Array(count * window * F);
     const y = new Float32Array(count * yWidth);
+    const level = new Float32Array(count * yWidth);
+    const original = new Float32Array(count * yWidth);
     for (let r = 0; r < count; r++) {
       const i = start + r;
       for (let k = 0; k < window; k++) for (let f = 0; f < F; f++) x[(r * window + k) * F + f] = (scaled[f] as number[])[i + k] as number;
-      for (let k = 0; k < yWidth; k++) y[r * yWidth + k] = (scaled[targetFeature] as number[])[i + firstTarget + k] as number;
+      for (let k = 0; k < yWidth; k++) {
+        const t = i + firstTarget + k; // row of the model's view; original row t + order
+        y[r * yWidth + k] = (scaled[targetFeature] as number[])[t] as number;
+        level[r * yWidth + k] = levelAt(targetW, lags, t + order);
+        original[r * yWidth + k] = targetOriginal[t + order] as number;
+      }
     }
-    return { rows: count, data: [x, y] };
+    return { rows: count, data: [x, y, level, original] };
   };
   const columns: ColumnSpec[] = [
     { name: 'x', dtype: 'float32', width: window * F },
     { name: 'y', dtype: 'float32', width: targets === 'single' ? null : window },
+    { name: 'level', dtype: 'float32', width: targets === 'single' ? null : window },
+    { name: 'original', dtype: 'float32', width: targets === 'single' ? null : window },
   ];
   const splits = await writeTableSplits({
     out,
@@ -153,12 +188,21 @@ export async function prepareTimeseries(options: PrepareTimeseriesOptions): Prom
     horizon,
     targets,
     scaling,
-    seriesRows: { train: trainEnd, validation: validationRows },
+    transform,
+    difference: lags,
+    seriesRows: { train: n - validationRows, validation: validationRows },
     timeRange: {
-      train: trainEnd > 0 ? [timeOf(0), timeOf(trainEnd - 1)] : [],
-      validation: validationRows > 0 ? [timeOf(trainEnd), timeOf(n - 1)] : [],
+      train: n - validationRows > 0 ? [timeOf(0), timeOf(n - validationRows - 1)] : [],
+      validation: validationRows > 0 ? [timeOf(n - validationRows), timeOf(n - 1)] : [],
     },
   };
   await writeManifestFile(out, manifest);
   return manifest;
+}
+
+function requireLags(value: unknown): number[] {
+  if (!Array.isArray(value) || value.some((lag) => typeof lag !== 'number' || !Number.isInteger(lag) || lag < 1)) {
+    throw badOption(RECIPE, 'difference', `must be a list of positive integer lags, e.g. [1, 12] (first difference of the 12-step difference), got ${JSON.stringify(value)}.`);
+  }
+  return [...(value as number[])];
 }

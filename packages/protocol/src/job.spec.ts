@@ -36,6 +36,10 @@ describe('job schema', () => {
     expect(() => parseJob({ data: { recipe: 'timeseries' } })).toThrow(/needs data\.window/);
     expect(() => parseJob({ data: { recipe: 'idx', input: 'x-images.idx' } })).toThrow(/needs data\.labels/);
     expect(parseJob({ data: { recipe: 'timeseries', window: 12, validationLast: 24 } }).data).toMatchObject({ window: 12, validationLast: 24 });
+    expect(parseJob({ data: { recipe: 'timeseries', window: 12, transform: 'log', difference: [1, 12] } }).data).toMatchObject({ transform: 'log', difference: [1, 12] });
+    expect(() => parseJob({ data: { recipe: 'timeseries', window: 12, transform: 'sqrt' } }, 'job.yaml')).toThrow(/job\.yaml: field "data\.transform" is invalid/);
+    expect(() => parseJob({ data: { recipe: 'timeseries', window: 12, difference: [1, 0] } }, 'job.yaml')).toThrow(/job\.yaml: field "data\.difference\.1" is invalid/);
+    expect(() => parseJob({ data: { recipe: 'text', difference: [12] } }, 'job.yaml')).toThrow(/data\.difference is a timeseries option/);
     expect(parseJob({}).chrf).toEqual({ samples: 200, maxSourceChars: 80 });
   });
 

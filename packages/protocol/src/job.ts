@@ -51,6 +51,9 @@ export const JobSchema = z
         /** timeseries: the last N series rows are validation (else validationFraction). */
         validationLast: positiveInt.optional(),
         scaling: z.enum(['none', 'minmax', 'standard']).optional(),
+        /** timeseries: 'log' before differencing and scaling (values > 0); differencing lags, e.g. [1, 12]. */
+        transform: z.enum(['none', 'log']).optional(),
+        difference: z.array(positiveInt).optional(),
         /** timeseries: value columns (names or 0-based indices), the predicted one, the time column. */
         columns: z.array(z.union([z.string(), z.number().int().nonnegative()])).min(1).optional(),
         target: z.union([z.string(), z.number().int().nonnegative()]).optional(),
@@ -182,6 +185,8 @@ const RECIPE_DATA_FIELDS = {
   targets: ['timeseries'],
   validationLast: ['timeseries'],
   scaling: ['timeseries'],
+  transform: ['timeseries'],
+  difference: ['timeseries'],
   columns: ['timeseries'],
   target: ['timeseries'],
   timeColumn: ['timeseries'],

@@ -17,8 +17,10 @@ import { CheckpointDirPath, SafeAbsolutePath } from './safe-path.js';
  *    `collectiveEnter` (worker -> coordinator), `reform`, `membership` (coordinator -> worker), and the
  *    elastic fields of the run spec (`commitEvery`).
  * 4: `evaluate` may ask for `decode` (greedy decoding of held-out pairs), `evalDone` then carries `chrf`, `copyChrf`, `decoded`.
+ * 5: `evalDone` of a timeseries dataset carries `originalSquaredErrorSum` and `originalTargets` (the RMSE
+ *    in original units; no longer derived from the scaled loss).
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /**
  * The membership generation a message belongs to: 0 for the ranks formed at rendezvous, +1 at every
@@ -146,6 +148,12 @@ export const EvalDoneSchema = z.object({
   chrf: numberOrNaN.optional(),
   copyChrf: numberOrNaN.optional(),
   decoded: z.number().int().nonnegative().optional(),
+  /**
+   * Timeseries: sum of squared errors of this rank's validation predictions in the series' original
+   * units (after inverting scaling, differencing and transform), and how many target values it covers.
+   */
+  originalSquaredErrorSum: numberOrNaN.optional(),
+  originalTargets: z.number().int().nonnegative().optional(),
 });
 
 export const CheckpointDoneSchema = z.object({

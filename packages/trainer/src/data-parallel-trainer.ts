@@ -336,6 +336,26 @@ export class DataParallelTrainer {
     return { lossSum, count: batch.count, correct };
   }
 
+  /**
+   * The model's outputs for a batch (inference mode, no weight change), flattened row-major: what a
+   * metric that is not a function of the loss needs (a series' RMSE in original units).
+   */
+  predict(batch: TrainBatch): Float32Array {
+    checkBatch(batch, this.collective.rank);
+    const parts: Float32Array[] = [];
+    for (let start = 0; start < batch.count; start += EVAL_CHUNK_SAMPLES) {
+      const n = Math.min(EVAL_CHUNK_SAMPLES, batch.count - start);
+      parts.push(tf.tidy(() => Float32Array.from(this.forward(batchTensors(sliceBatch(batch, start, n)).xs, false).dataSync())));
+    }
+    const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+    let offset = 0;
+    for (const p of parts) {
+      out.set(p, offset);
+      offset += p.length;
+    }
+    return out;
+  }
+
   /** Optimizer state for checkpoints (see optimizer-state.ts for the layout). */
   getOptimizerState(): Promise<OptimizerState> {
     return readOptimizerState(this.optimizer);

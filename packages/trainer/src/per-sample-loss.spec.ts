@@ -103,6 +103,17 @@ describe('DataParallelTrainer on TensorBatches: 1 rank x 7 samples vs 2 ranks (4
     expect(r.correct).toBeLessThanOrEqual(7);
   });
 
+  it('predict returns the outputs evaluate scores: their mean squared error is its per-sample loss', () => {
+    const model = buildModel('timeseries-lstm', { window: WINDOW, units: 4, seed: 5 });
+    const trainer = new DataParallelTrainer({ model, optimizer: createOptimizer('sgd', 0.1), collective: new Collective(createInMemoryTransports(1)[0]!), loss: 'mean_squared_error' });
+    const target = floats(9);
+    const batch: TensorBatch = { inputs: [{ values: floats(9 * WINDOW), shape: [WINDOW, 1] }], target: { values: target, shape: [1] }, count: 9 };
+    const outputs = trainer.predict(batch);
+    expect(outputs).toHaveLength(9);
+    const mse = Array.from(outputs).reduce((sum, v, i) => sum + (v - target[i]!) ** 2, 0);
+    expect(trainer.evaluate(batch).lossSum).toBeCloseTo(mse, 5);
+  });
+
   it('refuses a target whose size does not match the count, naming the field', async () => {
     const trainer = new DataParallelTrainer({ model: buildModel('timeseries-lstm', { window: WINDOW, units: 4 }), optimizer: createOptimizer('sgd', 0.1), collective: new Collective(createInMemoryTransports(1)[0]!), loss: 'mean_squared_error' });
     const bad: TensorBatch = { inputs: [{ values: new Float32Array(2 * WINDOW), shape: [WINDOW, 1] }], target: { values: new Float32Array(3), shape: [1] }, count: 2 };

@@ -53,9 +53,19 @@ async function reloadedValidation(checkpoint: string, dataDir: string) {
   const source = await openBatchSource(dataDir, 'validation');
   const solo = { rank: 0, worldSize: 1, allReduce: async (d: Float32Array) => d, broadcast: async (d: Float32Array) => d, broadcastBytes: async (b: Uint8Array | undefined) => b ?? new Uint8Array() };
   const trainer = new DataParallelTrainer({ model, optimizer: createOptimizer('sgd', 0.1), collective: solo, loss: source.loss });
-  const r = trainer.evaluate(await source.getBatch(Array.from({ length: source.length }, (_, i) => i)));
+  const batch = await source.getBatch(Array.from({ length: source.length }, (_, i) => i));
+  const r = { ...trainer.evaluate(batch), predictions: trainer.predict(batch) };
   await source.close();
   return r;
+}
+
+/** The validation rows' `level` column of a prepared series, row-major. */
+async function seriesLevels(dataDir: string): Promise<Float32Array> {
+  const { TableDataset } = await import('@seqtrain/data');
+  const ds = await TableDataset.open(dataDir, 'validation');
+  const rows = await ds.getRows(Array.from({ length: ds.length }, (_, i) => i));
+  await ds.close();
+  return rows.columns['level']?.values as Float32Array;
 }
 
 describe('seqtrain local on every dataset kind', () => {
@@ -69,6 +79,16 @@ describe('seqtrain local on every dataset kind', () => {
     const again = await reloadedValidation(s2.checkpoint, s2.dataDir);
     expect(again.count).toBe(24);
     expect(again.lossSum / again.count).toBeCloseTo(s2.validation.loss, 5);
+    // The job models log + (1 - B)(1 - B^12): its RMSE is of forecasts mapped back to passengers, against
+    // the last 24 months of the CSV itself.
+    const { readDatasetManifest, toOriginalUnits } = await import('@seqtrain/data');
+    const manifest = await readDatasetManifest(s2.dataDir);
+    if (manifest.kind !== 'timeseries') throw new Error(`expected a timeseries dataset, got ${manifest.kind}`);
+    expect(manifest).toMatchObject({ transform: 'log', difference: [1, 12] });
+    const csv = readFileSync(join(REPO_ROOT, 'datasets/timeseries/airline-passengers.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    const forecasts = toOriginalUnits(manifest, again.predictions, await seriesLevels(s2.dataDir));
+    const rmse = Math.sqrt(forecasts.reduce((sum, f, k) => sum + (f - (csv[120 + k] as number)) ** 2, 0) / 24);
+    expect(rmse).toBeCloseTo(s2.validation.rmse, 2);
   }, 3 * RUN_TIMEOUT_MS);
 
   it('image rows (mnist-rows.yaml on the generated IDX digits): same weights with 1 and 2 workers, accuracy, reload', async () => {

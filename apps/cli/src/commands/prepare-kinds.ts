@@ -15,6 +15,10 @@ function columnList(value: string): string[] {
   return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
 }
 
+function lagList(value: string): number[] {
+  return columnList(value).map(positiveInt);
+}
+
 export function progressPrinter(): (done: number, total: number) => void {
   let last = -1;
   return (done, total) => {
@@ -85,6 +89,8 @@ export function timeseriesCommand(): Command {
       .option('--validation-last <n>', 'the last N rows are validation', nonNegativeInt)
       .option('--validation-fraction <f>', 'the last fraction of rows is validation (default 0.1)', fraction)
       .addOption(new Option('--scaling <method>', 'fitted on the training rows only').choices(['minmax', 'standard', 'none']).default('minmax'))
+      .addOption(new Option('--transform <name>', 'applied to every value before differencing and scaling (log needs values > 0)').choices(['none', 'log']).default('none'))
+      .option('--difference <lags>', 'differencing lags after the transform, comma-separated, e.g. 1,12 = (1 - B)(1 - B^12)', lagList)
   ).action(async (o: Record<string, unknown> & { input: string; out: string }) => {
     const t0 = performance.now();
     const manifest = await prepareTimeseries({
