@@ -65,6 +65,12 @@ export const JobSchema = z
         testLabels: z.string().min(1).optional(),
         seqLen: positiveInt.default(DEFAULTS.SEQ_LEN),
         step: positiveInt.default(DEFAULTS.WINDOW_STEP),
+        /**
+         * text: stride of the validation windows (default `step`). With a many-to-many char-lm
+         * (model.config.targets: sequence) each validation window after the first scores only its last
+         * validationStep characters, so every one is scored once with seqLen - validationStep chars of context.
+         */
+        validationStep: positiveInt.optional(),
         shards: positiveInt.default(DEFAULTS.SHARDS),
         validationFraction: z.number().gt(0).lt(1).default(DEFAULTS.VALIDATION_FRACTION),
       })
@@ -188,6 +194,7 @@ const RECIPE_DATA_FIELDS = {
   maxChars: ['pairs'],
   sourceColumn: ['pairs'],
   targetColumn: ['pairs'],
+  validationStep: ['text'],
   labels: ['idx'],
   testImages: ['idx'],
   testLabels: ['idx'],
@@ -226,6 +233,20 @@ export function parseJob(input: unknown, source = 'job'): Job {
   }
   if (recipe === 'idx' && parsed.data.data.labels === undefined) {
     throw new SeqtrainError('ERR_JOB_INVALID', `${source}: data.recipe idx needs data.labels (the IDX labels file beside data.input, the images).`, { field: 'data.labels', file: source });
+  }
+  const targets = parsed.data.model.config['targets'];
+  if (parsed.data.model.name === 'char-lm' && targets === 'sequence') {
+    const { seqLen, step, validationStep } = parsed.data.data;
+    if (recipe !== 'text' && parsed.data.data.dir === undefined) {
+      throw new SeqtrainError('ERR_JOB_INVALID', `${source}: model.config.targets sequence (many-to-many next characters) needs text windows, but data.recipe is "${recipe}"; set data.recipe: text or drop model.config.targets.`, { field: 'model.config.targets', file: source });
+    }
+    if (parsed.data.data.dir === undefined && (validationStep ?? step) > seqLen) {
+      throw new SeqtrainError(
+        'ERR_JOB_INVALID',
+        `${source}: with model.config.targets sequence each validation character is scored once, so the validation windows must advance by at most data.seqLen (${seqLen}); data.${validationStep === undefined ? 'step' : 'validationStep'} is ${validationStep ?? step}. Set data.validationStep to at most ${seqLen} (seqLen - validationStep characters of context).`,
+        { field: 'data.validationStep', file: source }
+      );
+    }
   }
   if (parsed.data.dashboard && parsed.data.port !== 0 && parsed.data.dashboardPort === parsed.data.port) {
     throw new SeqtrainError(

@@ -2,7 +2,7 @@ export type { CollectiveLike, CollectiveCallLike } from './collective-like.js';
 export { OPTIMIZER_NAMES, createOptimizer, isOptimizerName } from './optimizer-factory.js';
 export type { OptimizerName } from './optimizer-factory.js';
 export { DataParallelTrainer, EVAL_CHUNK_SAMPLES } from './data-parallel-trainer.js';
-export { LOSSES, SEQUENCE_PAD_ID, perSampleLoss, correctCount } from './per-sample-loss.js';
+export { LOSSES, SEQUENCE_PAD_ID, perSampleLoss, correctCount, lossTerms } from './per-sample-loss.js';
 export { isTensorBatch, sliceBatch, batchTensors } from './train-batch.js';
 export type { IdBatch, TensorBatch, BatchArray } from './train-batch.js';
 export type { DataParallelTrainerOptions, LossName, StepContext, StepResult, TrainBatch } from './data-parallel-trainer.js';
