@@ -53,6 +53,13 @@ describe('job schema', () => {
     expect(parseJob({ data: { seqLen: 10, step: 20 } }).data.step).toBe(20);
   });
 
+  it('defaults to no learning-rate decay and bounds its final fraction', () => {
+    expect(parseJob({})).toMatchObject({ lrDecaySteps: 0, lrDecayTo: 0.1 });
+    expect(parseJob({ lrDecaySteps: 400, lrDecayTo: 0.05 })).toMatchObject({ lrDecaySteps: 400, lrDecayTo: 0.05 });
+    expect(() => parseJob({ lrDecayTo: 0 })).toThrow(/lrDecayTo/);
+    expect(() => parseJob({ lrDecayTo: 1.5 })).toThrow(/lrDecayTo/);
+  });
+
   it('lets flags override a file field by field', () => {
     const merged = mergeJobInputs({ data: { seqLen: 10, step: 2 }, workers: 3 }, { data: { seqLen: 20 }, workers: undefined });
     expect(parseJob(merged).data).toMatchObject({ seqLen: 20, step: 2 });

@@ -107,6 +107,12 @@ export const JobSchema = z
     lrScaling: z.enum(['none', 'linear']).default(DEFAULTS.LR_SCALING),
     /** Steps of linear warm-up from learningRate to the scaled rate. */
     warmupSteps: z.number().int().nonnegative().default(DEFAULTS.WARMUP_STEPS),
+    /**
+     * Linear learning-rate decay over the run's last lrDecaySteps steps (0 = none): the rate falls from
+     * its value to lrDecayTo x that value, reached at the last step (a final annealing phase).
+     */
+    lrDecaySteps: z.number().int().nonnegative().default(DEFAULTS.LR_DECAY_STEPS),
+    lrDecayTo: z.number().gt(0).max(1).default(DEFAULTS.LR_DECAY_FINAL_FRACTION),
     backend: z.enum(BACKENDS).default('auto'),
     /** Coordinator host and port; port 0 picks a free one (printed at start-up). */
     host: z.string().min(1).default(DEFAULTS.HOST),

@@ -34,7 +34,7 @@ import type { CollectiveLike } from './collective-like.js';
 import { clipByGlobalNorm } from './gradient-clipping.js';
 import { flattenTensors, tensorsFromFlat, totalSize } from './flat-tensors.js';
 import { planBuckets, type BucketPlan } from './gradient-buckets.js';
-import { checkLrSchedule, learningRateAt, setOptimizerLearningRate, type LrScaling, type LrSchedule } from './lr-schedule.js';
+import { checkLrSchedule, learningRateAt, setOptimizerLearningRate, type LrDecay, type LrScaling, type LrSchedule } from './lr-schedule.js';
 import {
   decodeOptimizerState,
   encodeOptimizerState,
@@ -87,6 +87,8 @@ export interface DataParallelTrainerOptions {
   /** Learning-rate scaling with world size (default 'none') and linear warm-up steps (default 0). */
   lrScaling?: LrScaling;
   warmupSteps?: number;
+  /** Linear decay of the rate over [startStep, endStep) to finalFraction of it (lr-schedule.ts); none when absent. */
+  lrDecay?: LrDecay;
   /**
    * Awaited right before the gradient all-reduce of each step, with the collective's name and step: the
    * worker reports it to the coordinator's stall inspector (and tests delay a rank there).
@@ -149,6 +151,7 @@ export class DataParallelTrainer {
       scaling: options.lrScaling ?? DEFAULTS.LR_SCALING,
       warmupSteps: options.warmupSteps ?? DEFAULTS.WARMUP_STEPS,
       worldSize: collective.worldSize,
+      ...(options.lrDecay ? { decay: options.lrDecay } : {}),
     };
     checkLrSchedule(this.lrSchedule);
   }

@@ -31,7 +31,7 @@ export { flattenTensors, tensorsFromFlat } from './flat-tensors.js';
 export { planBuckets, FIRST_BUCKET_CAP_BYTES } from './gradient-buckets.js';
 export type { BucketCaps, BucketEntry, BucketPlan, GradientBucket } from './gradient-buckets.js';
 export { LR_SCALINGS, learningRateAt, setOptimizerLearningRate } from './lr-schedule.js';
-export type { LrScaling, LrSchedule } from './lr-schedule.js';
+export type { LrDecay, LrScaling, LrSchedule } from './lr-schedule.js';
 export { CommitStore, COMMITS_KEPT } from './elastic-state.js';
 export type { Commit, CommitSource } from './elastic-state.js';
 export { CHECKSUMS_FILE, listCheckpoints, resolveResumeCheckpoint, verifyChecksums, writeChecksums } from './checkpoint-integrity.js';
