@@ -85,6 +85,7 @@ export async function prepareJobData(job: Job, runDir: string, say: (line: strin
     out,
     seqLen: job.data.seqLen,
     step: job.data.step,
+    ...(job.data.validationStep !== undefined ? { validationStep: job.data.validationStep } : {}),
     shards: job.data.shards,
     validationFraction: job.data.validationFraction,
     onProgress: (done, total) => {

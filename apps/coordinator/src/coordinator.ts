@@ -142,6 +142,8 @@ export class Coordinator {
   private readonly hosts: HostExclusion;
   /** The checkpoint directory --resume resolved to (a run directory's latest checkpoint). */
   private resumeDir: string | null = null;
+  /** The run's last step (exclusive), fixed in run() before any run spec is built (the learning-rate decay ends there). */
+  private totalSteps = 0;
   private readonly heartbeat: HeartbeatMonitor;
   private readonly stalls: StallInspector;
   /** Why a connection's socket was terminated by the coordinator (heartbeat), for its close message. */
@@ -462,6 +464,7 @@ export class Coordinator {
     this.resumeDir = resumePoint?.dir ?? null;
     const startStep = resumePoint?.step ?? 0;
     const totalSteps = job.steps ?? (job.epochs !== undefined ? job.epochs * stepsPerEpoch : DEFAULTS.STEPS);
+    this.totalSteps = totalSteps;
     const tracker = new RunTracker();
     // What the summary reports; a failed run's summary keeps the last good validation and checkpoint.
     let validation: ValidationResult | null = null;
@@ -701,6 +704,7 @@ export class Coordinator {
       accumulateSteps: job.accumulateSteps,
       lrScaling: job.lrScaling,
       warmupSteps: job.warmupSteps,
+      ...(job.lrDecaySteps > 0 ? { lrDecay: { startStep: Math.max(0, this.totalSteps - job.lrDecaySteps), endStep: this.totalSteps, finalFraction: job.lrDecayTo } } : {}),
       backend: job.backend,
       resumeFrom: this.resumeDir,
       collectiveTimeoutMs: readEnv().SEQTRAIN_COLLECTIVE_TIMEOUT_MS ?? DEFAULTS.COLLECTIVE_TIMEOUT_MS,

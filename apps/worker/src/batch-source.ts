@@ -1,6 +1,8 @@
 /**
  * What a training process reads its batches from, whatever the dataset's kind:
- *  text            ArrowDataset: x = a window of character ids, y = the next one (id batch)
+ *  text            ArrowDataset: x = a window of character ids, y = the next one (id batch); with
+ *                  targets 'sequence' (many-to-many char-lm) y = the window shifted by one, one id per
+ *                  position, some -1 (not scored) in validation (text-sequence-batches.ts)
  *  classification  TableDataset: x = `maxlen` padded word ids, y = the label id (id batch)
  *  timeseries      x [window, features] scaled floats, y one scaled float or one per step (mean squared error);
  *                  validation also reads `level` and `original` to score outputs in original units
@@ -14,6 +16,7 @@ import { SeqtrainError } from '@seqtrain/common';
 import { ArrowDataset, TableDataset, originalSquaredError, readDatasetManifest, type SplitName } from '@seqtrain/data';
 import type { PairsManifest } from '@seqtrain/data';
 import type { BatchArray, LossName, TrainBatch } from '@seqtrain/trainer';
+import { sequenceBatch, validationContext } from './text-sequence-batches.js';
 
 export interface BatchSource {
   readonly length: number;
@@ -43,10 +46,40 @@ export function lossFor(labelCount: number): LossName {
   return labelCount === 2 ? 'binary_crossentropy' : 'sparse_categorical_crossentropy';
 }
 
-export async function openBatchSource(dir: string, split: SplitName): Promise<BatchSource> {
+export interface BatchSourceOptions {
+  /**
+   * The model's targets: 'next' (default) one per sample; 'sequence' one per position (the many-to-many
+   * char-lm; a text dataset only).
+   */
+  targets?: 'next' | 'sequence';
+}
+
+/** The `targets` of a run's model config ('next' unless the model says 'sequence'). */
+export function modelTargets(modelConfig: Record<string, unknown>): 'next' | 'sequence' {
+  return modelConfig['targets'] === 'sequence' ? 'sequence' : 'next';
+}
+
+export async function openBatchSource(dir: string, split: SplitName, options: BatchSourceOptions = {}): Promise<BatchSource> {
   const manifest = await readDatasetManifest(dir);
+  if (options.targets === 'sequence' && manifest.kind !== 'text') {
+    throw new SeqtrainError(
+      'ERR_JOB_INVALID',
+      `${dir} holds a "${manifest.kind}" dataset, but model.config.targets "sequence" (many-to-many next-character targets) needs a text dataset. Prepare the data with data.recipe: text, or drop model.config.targets.`,
+      { file: dir, field: 'model.config.targets' }
+    );
+  }
   if (manifest.kind === 'text') {
     const dataset = await ArrowDataset.open(dir, split);
+    if (options.targets === 'sequence') {
+      const context = split === 'validation' ? validationContext(manifest, dir) : null;
+      return {
+        length: dataset.length,
+        vocab: manifest.vocab,
+        loss: 'token_sparse_categorical_crossentropy',
+        getBatch: async (indices) => sequenceBatch(await dataset.getBatch(indices), indices, context),
+        close: () => dataset.close(),
+      };
+    }
     return {
       length: dataset.length,
       vocab: manifest.vocab,

@@ -77,6 +77,7 @@ export async function formRing(
     ...(run.accumulateSteps !== undefined ? { accumulateSteps: run.accumulateSteps } : {}),
     ...(run.lrScaling !== undefined ? { lrScaling: run.lrScaling } : {}),
     ...(run.warmupSteps !== undefined ? { warmupSteps: run.warmupSteps } : {}),
+    ...(run.lrDecay !== undefined ? { lrDecay: run.lrDecay } : {}),
   });
   log.debug({ generation: place.generation, rank: place.rank, worldSize: place.worldSize }, 'ring formed');
   return { collective, trainer, sampler };

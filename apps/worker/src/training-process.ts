@@ -19,7 +19,7 @@ import { WebSocketRingListener } from '@seqtrain/collective';
 import { buildModel, chrfFromStatistics, chrfStatistics, greedyDecodeBatch, resolveModelConfig } from '@seqtrain/models';
 import { CommitStore, checkReplicas, createOptimizer, loadCheckpoint, replicaCheckDue, saveCheckpoint, type TrainerState } from '@seqtrain/trainer';
 import { PROTOCOL_VERSION, type CoordinatorMessage, type MessageOf } from '@seqtrain/protocol';
-import { openBatchSource, type BatchSource } from './batch-source.js';
+import { modelTargets, openBatchSource, type BatchSource } from './batch-source.js';
 import { CoordinatorConnection } from './coordinator-connection.js';
 import { RING_FAILURE_CODES, formRing, type RingPlace, type Session } from './ring-session.js';
 import { collectiveDelay, sampleLog } from './test-hooks.js';
@@ -203,7 +203,7 @@ type BeforeCollective = (name: string, step: number) => Promise<void>;
 
 async function startSession(welcome: Welcome, listener: WebSocketRingListener, beforeCollective: BeforeCollective, log: Logger): Promise<Session> {
   const { rank, worldSize, run } = welcome;
-  const train = await openBatchSource(run.dataDir, 'train');
+  const train = await openBatchSource(run.dataDir, 'train', { targets: modelTargets(run.modelConfig) });
   // Every rank builds the same architecture; rank 0's weights (fresh or from the checkpoint) win by broadcast.
   const resumed = rank === 0 && run.resumeFrom ? await loadCheckpoint(run.resumeFrom) : undefined;
   const model = resumed?.model ?? buildModel(run.modelName, run.modelConfig);
@@ -274,7 +274,7 @@ async function runStep(s: Session, msg: MessageOf<CoordinatorMessage, 'step'>) {
 
 /** Rows evenly spaced over the validation split, rank r taking every N-th of them. */
 async function runEvaluation(s: Session, msg: MessageOf<CoordinatorMessage, 'evaluate'>) {
-  s.validation ??= await openBatchSource(s.run.dataDir, 'validation');
+  s.validation ??= await openBatchSource(s.run.dataDir, 'validation', { targets: modelTargets(s.run.modelConfig) });
   const rows = s.validation.length;
   const total = Math.min(msg.maxSamples, rows);
   const { rank, worldSize } = s.place;

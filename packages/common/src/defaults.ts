@@ -48,6 +48,9 @@ export const DEFAULTS = {
   /** Learning-rate scaling with world size ('none' | 'linear') and its linear warm-up steps. */
   LR_SCALING: 'none',
   WARMUP_STEPS: 0,
+  /** Linear learning-rate decay over the run's last N steps (0 = none), down to this fraction of the rate. */
+  LR_DECAY_STEPS: 0,
+  LR_DECAY_FINAL_FRACTION: 0.1,
   /** Element encoding of gradients on the wire ('none' | 'fp16' | 'bf16'). */
   COMPRESSION: 'none',
   /** The coordinator pings every rank's control connection this often (ws ping/pong, answered by the rank's event loop). */

@@ -47,6 +47,8 @@ export const MANIFEST_SCHEMA = z.object({
   source: sourceSchema,
   seqLen: positive,
   step: positive,
+  /** Stride of the validation windows when it differs from `step` (absent: `step`). */
+  validationStep: positive.optional(),
   vocab: z.array(z.string().min(1)).min(1),
   schema: z.object({ x: z.string().min(1), y: z.string().min(1) }),
   splits: z.object({ train: splitSchema, validation: splitSchema }),
@@ -166,6 +168,12 @@ export interface Manifest {
   source: { path: string; bytes: number; sha256: string };
   seqLen: number;
   step: number;
+  /**
+   * Stride of the validation windows, when it differs from `step` (absent: `step`). A many-to-many
+   * char-lm scores the validation text with windows advanced by seqLen - B (B = seqLen - validationStep
+   * characters of context), see apps/worker/src/text-sequence-batches.ts.
+   */
+  validationStep?: number;
   /** Char tokens, index = id. */
   vocab: string[];
   /** Human-readable column descriptions, e.g. `FixedSizeList<Uint16>[40]`. */

@@ -24,6 +24,12 @@ export interface PrepareTextOptions {
   out: string;
   seqLen: number;
   step: number;
+  /**
+   * Stride of the validation windows; default `step`. Recorded in the manifest when it differs. The
+   * many-to-many char-lm's validation reads windows advanced by seqLen - B to score every validation
+   * character once with at least B characters of context.
+   */
+  validationStep?: number;
   shards: number;
   /** Default DEFAULTS.VALIDATION_FRACTION; the LAST fraction of the text (by chars) is validation. 0 = no validation rows. */
   validationFraction?: number;
@@ -193,6 +199,7 @@ export async function prepareText(options: PrepareTextOptions): Promise<Manifest
   if (typeof options.out !== 'string' || options.out === '') throw badOption('out', 'must be the path of the output directory.');
   const seqLen = requireInt('seqLen', options.seqLen, 1);
   const step = requireInt('step', options.step, 1);
+  const validationStep = requireInt('validationStep', options.validationStep ?? step, 1);
   const shards = requireInt('shards', options.shards, 1, MAX_SHARDS);
   const rowsPerBatch = requireInt('rowsPerBatch', options.rowsPerBatch ?? DEFAULTS.ROWS_PER_RECORD_BATCH, 1);
   const fraction = options.validationFraction ?? DEFAULTS.VALIDATION_FRACTION;
@@ -209,7 +216,7 @@ export async function prepareText(options: PrepareTextOptions): Promise<Manifest
   const splitAt = Math.floor(ids.length * (1 - fraction));
 
   const trainRows = windowCount(splitAt, seqLen, step);
-  const validationRows = fraction > 0 ? windowCount(ids.length - splitAt, seqLen, step) : 0;
+  const validationRows = fraction > 0 ? windowCount(ids.length - splitAt, seqLen, validationStep) : 0;
   if (trainRows === 0) {
     throw badOption(
       'seqLen',
@@ -238,22 +245,22 @@ export async function prepareText(options: PrepareTextOptions): Promise<Manifest
     options.onProgress?.(rowsWritten, rowsTotal);
   };
 
-  const writeSplit = async (split: 'train' | 'validation', partStart: number, rows: number, count: number): Promise<SplitInfo> => {
+  const writeSplit = async (split: 'train' | 'validation', partStart: number, rows: number, count: number, stride: number): Promise<SplitInfo> => {
     const files: ShardFileInfo[] = [];
     for (let s = 0; s < count; s++) {
       // Balanced contiguous ranges: shard sizes differ by at most one row.
       const first = Math.floor((s * rows) / count);
       const end = Math.floor(((s + 1) * rows) / count);
       const name = shardFileName(split, s, count);
-      const batches = windowBatches(ids, partStart, first, end, seqLen, step, rowsPerBatch, schema);
+      const batches = windowBatches(ids, partStart, first, end, seqLen, stride, rowsPerBatch, schema);
       const written = await writeShard(path.join(out, name), batches, onBatch);
       files.push({ path: name, rows: end - first, ...written });
     }
     return { rows, files };
   };
 
-  const train = await writeSplit('train', 0, trainRows, shards);
-  const validation = await writeSplit('validation', splitAt, validationRows, validationShards);
+  const train = await writeSplit('train', 0, trainRows, shards, step);
+  const validation = await writeSplit('validation', splitAt, validationRows, validationShards, validationStep);
 
   const manifest: Manifest = {
     version: MANIFEST_VERSION,
@@ -266,6 +273,7 @@ export async function prepareText(options: PrepareTextOptions): Promise<Manifest
     },
     seqLen,
     step,
+    ...(validationStep !== step ? { validationStep } : {}),
     vocab: [...vocab.tokens],
     schema: describeTextSchema(seqLen, vocab.size),
     splits: { train, validation },

@@ -7,6 +7,12 @@
  * recurrent layer sees exactly Keras' one-hot input while the model still reads ids (and saves, loads
  * and samples like the embedding variant); `embeddingDim` is then unused.
  *
+ * With `targets: 'sequence'` (many-to-many, as char-rnn) the last recurrent layer returns its whole
+ * sequence and the Dense softmax is applied at every position: output [batch, seqLen, vocabSize], the
+ * prediction at position t being the character after input t, so a window of seqLen characters trains
+ * seqLen targets (the batch source shifts the window by one for them). `targets: 'next'` (the default,
+ * the Keras labs') predicts only the character after the window: output [batch, vocabSize].
+ *
  * Every initializer is seeded from `config.seed` with a distinct offset per weight, so two builds
  * with the same config are bitwise identical (what lets each rank build its replica locally and
  * the checks compare replicas); initializers follow Keras' defaults (uniform +-0.05 embeddings,
@@ -25,6 +31,9 @@ export const RECURRENT_CELLS = ['lstm', 'gru', 'simple_rnn'] as const;
 export const CHAR_LM_INPUTS = ['embedding', 'onehot'] as const;
 export type CharLmInput = (typeof CHAR_LM_INPUTS)[number];
 export type RecurrentCell = (typeof RECURRENT_CELLS)[number];
+/** 'next': one target per window (many-to-one); 'sequence': one per position (many-to-many). */
+export const CHAR_LM_TARGETS = ['next', 'sequence'] as const;
+export type CharLmTargets = (typeof CHAR_LM_TARGETS)[number];
 
 export interface CharLmConfig {
   vocabSize: number;
@@ -34,6 +43,7 @@ export interface CharLmConfig {
   layers: number;
   cell: RecurrentCell;
   input: CharLmInput;
+  targets: CharLmTargets;
   seed: number;
 }
 
@@ -43,11 +53,12 @@ export const CHAR_LM_DEFAULTS = {
   layers: 1,
   cell: 'lstm',
   input: 'embedding',
+  targets: 'next',
   seed: DEFAULTS.SEED,
 } as const satisfies Partial<CharLmConfig>;
 
 const POSITIVE_INT_FIELDS = ['vocabSize', 'seqLen', 'embeddingDim', 'units', 'layers'] as const;
-const KNOWN_FIELDS: readonly string[] = [...POSITIVE_INT_FIELDS, 'cell', 'input', 'seed'];
+const KNOWN_FIELDS: readonly string[] = [...POSITIVE_INT_FIELDS, 'cell', 'input', 'targets', 'seed'];
 
 function invalid(field: string, expected: string, got: unknown): SeqtrainError {
   return new SeqtrainError(
@@ -83,6 +94,10 @@ export function parseCharLmConfig(raw: Record<string, unknown>): CharLmConfig {
   if (typeof input !== 'string' || !(CHAR_LM_INPUTS as readonly string[]).includes(input)) {
     throw invalid('input', `one of ${CHAR_LM_INPUTS.join(', ')}`, input);
   }
+  const targets = merged['targets'];
+  if (typeof targets !== 'string' || !(CHAR_LM_TARGETS as readonly string[]).includes(targets)) {
+    throw invalid('targets', `one of ${CHAR_LM_TARGETS.join(', ')}`, targets);
+  }
   const seed = merged['seed'];
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw invalid('seed', 'an integer', seed);
   return merged as unknown as CharLmConfig;
@@ -110,7 +125,7 @@ export function buildCharLm(config: CharLmConfig): LayersModel {
     );
   }
   for (let i = 0; i < config.layers; i++) {
-    model.add(seededRecurrent(seeds, config.cell, { name: `rnn_${i}`, units: config.units, returnSequences: i < config.layers - 1 }));
+    model.add(seededRecurrent(seeds, config.cell, { name: `rnn_${i}`, units: config.units, returnSequences: i < config.layers - 1 || config.targets === 'sequence' }));
   }
   model.add(seededDense(seeds, { name: 'next_char', units: config.vocabSize, activation: 'softmax' }));
   return model;

@@ -10,10 +10,11 @@ export {
   CHAR_LM_DEFAULTS,
   RECURRENT_CELLS,
   CHAR_LM_INPUTS,
+  CHAR_LM_TARGETS,
   buildCharLm,
   parseCharLmConfig,
 } from './char-lm.js';
-export type { CharLmConfig, CharLmInput, RecurrentCell } from './char-lm.js';
+export type { CharLmConfig, CharLmInput, CharLmTargets, RecurrentCell } from './char-lm.js';
 export { fileSystemIO, weightBytes, MODEL_JSON_FILE, WEIGHTS_FILE } from './file-system-io.js';
 export { saveModel, loadModel } from './model-files.js';
 export { writeFileDurable, syncDirectory } from './durable-write.js';

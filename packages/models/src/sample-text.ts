@@ -6,6 +6,8 @@
  * A prime shorter than seqLen is left-padded with its own first character (a real character keeps
  * the window closer to what the model saw in training than an arbitrary id would); an empty prime
  * pads with id 0. A prime longer than seqLen contributes its last seqLen characters.
+ * A many-to-many model (output [batch, seqLen, vocab], char-lm `targets: 'sequence'`) is sampled from
+ * its last position: the distribution of the character after the window.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -36,10 +38,11 @@ function modelWindow(model: LayersModel, vocabSize: number): number {
     throw invalid('model', `sampleText needs a model with input shape [batch, seqLen]; got ${JSON.stringify(inputShape)}.`);
   }
   const outputShape = model.outputs[0]?.shape;
-  if (outputShape?.length !== 2 || outputShape[1] !== vocabSize) {
+  const classes = outputShape?.[outputShape.length - 1];
+  if ((outputShape?.length !== 2 && outputShape?.length !== 3) || classes !== vocabSize) {
     throw invalid(
       'vocab',
-      `The model predicts over ${JSON.stringify(outputShape?.[1])} ids but the vocab has ${vocabSize} entries. Use the vocab saved with this model.`
+      `The model predicts over ${JSON.stringify(classes)} ids (output shape ${JSON.stringify(outputShape)}) but the vocab has ${vocabSize} entries. Use the vocab saved with this model.`
     );
   }
   return seqLen;
@@ -69,6 +72,7 @@ export function sampleText(model: LayersModel, options: SampleOptions): string {
     index.set(char, id);
   });
   const seqLen = modelWindow(model, vocab.length);
+  const vocabSize = vocab.length;
   const primeIds = idsOf(prime, index);
   const pad = primeIds[0] ?? 0;
   const window = [...new Array<number>(Math.max(0, seqLen - primeIds.length)).fill(pad), ...primeIds].slice(-seqLen);
@@ -77,7 +81,9 @@ export function sampleText(model: LayersModel, options: SampleOptions): string {
   for (let i = 0; i < length; i++) {
     const probs = tf.tidy(() => {
       const x = tf.tensor2d(window, [1, seqLen], 'int32');
-      return (model.predict(x) as tf.Tensor).dataSync();
+      const out = model.predict(x) as tf.Tensor;
+      // [1, vocab], or [1, seqLen, vocab] for a many-to-many model: its last position.
+      return (out.rank === 3 ? tf.slice(out, [0, seqLen - 1, 0], [1, 1, vocabSize]) : out).dataSync();
     });
     const next = temperatureSample(probs, temperature, random);
     generated += vocab[next] ?? '';

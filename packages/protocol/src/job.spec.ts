@@ -43,6 +43,27 @@ describe('job schema', () => {
     expect(parseJob({}).chrf).toEqual({ samples: 200, maxSourceChars: 80 });
   });
 
+  it('checks the many-to-many char-lm against its data: text windows, validation stride at most seqLen', () => {
+    const seq = { name: 'char-lm', config: { targets: 'sequence' } };
+    expect(parseJob({ model: seq, data: { seqLen: 64, step: 32, validationStep: 32 } }).data).toMatchObject({ seqLen: 64, validationStep: 32 });
+    expect(() => parseJob({ model: seq, data: { seqLen: 64, step: 32, validationStep: 65 } }, 'job.yaml')).toThrow(
+      /job\.yaml: with model\.config\.targets sequence .* data\.validationStep is 65\. Set data\.validationStep to at most 64/
+    );
+    // Without validationStep the validation windows take the training stride.
+    expect(() => parseJob({ model: seq, data: { seqLen: 10, step: 20 } })).toThrow(/data\.step is 20/);
+    expect(() => parseJob({ model: seq, data: { recipe: 'classification', input: 'a.tsv' } })).toThrow(/needs text windows, but data\.recipe is "classification"/);
+    expect(() => parseJob({ data: { recipe: 'pairs', validationStep: 3 } })).toThrow(/data\.validationStep is a text option/);
+    // The many-to-one model keeps any stride.
+    expect(parseJob({ data: { seqLen: 10, step: 20 } }).data.step).toBe(20);
+  });
+
+  it('defaults to no learning-rate decay and bounds its final fraction', () => {
+    expect(parseJob({})).toMatchObject({ lrDecaySteps: 0, lrDecayTo: 0.1 });
+    expect(parseJob({ lrDecaySteps: 400, lrDecayTo: 0.05 })).toMatchObject({ lrDecaySteps: 400, lrDecayTo: 0.05 });
+    expect(() => parseJob({ lrDecayTo: 0 })).toThrow(/lrDecayTo/);
+    expect(() => parseJob({ lrDecayTo: 1.5 })).toThrow(/lrDecayTo/);
+  });
+
   it('lets flags override a file field by field', () => {
     const merged = mergeJobInputs({ data: { seqLen: 10, step: 2 }, workers: 3 }, { data: { seqLen: 20 }, workers: undefined });
     expect(parseJob(merged).data).toMatchObject({ seqLen: 20, step: 2 });

@@ -68,6 +68,12 @@ export const JobSchema = z
         testLabels: z.string().min(1).optional(),
         seqLen: positiveInt.default(DEFAULTS.SEQ_LEN),
         step: positiveInt.default(DEFAULTS.WINDOW_STEP),
+        /**
+         * text: stride of the validation windows (default `step`). With a many-to-many char-lm
+         * (model.config.targets: sequence) each validation window after the first scores only its last
+         * validationStep characters, so every one is scored once with seqLen - validationStep chars of context.
+         */
+        validationStep: positiveInt.optional(),
         shards: positiveInt.default(DEFAULTS.SHARDS),
         validationFraction: z.number().gt(0).lt(1).default(DEFAULTS.VALIDATION_FRACTION),
       })
@@ -104,6 +110,12 @@ export const JobSchema = z
     lrScaling: z.enum(['none', 'linear']).default(DEFAULTS.LR_SCALING),
     /** Steps of linear warm-up from learningRate to the scaled rate. */
     warmupSteps: z.number().int().nonnegative().default(DEFAULTS.WARMUP_STEPS),
+    /**
+     * Linear learning-rate decay over the run's last lrDecaySteps steps (0 = none): the rate falls from
+     * its value to lrDecayTo x that value, reached at the last step (a final annealing phase).
+     */
+    lrDecaySteps: z.number().int().nonnegative().default(DEFAULTS.LR_DECAY_STEPS),
+    lrDecayTo: z.number().gt(0).max(1).default(DEFAULTS.LR_DECAY_FINAL_FRACTION),
     backend: z.enum(BACKENDS).default('auto'),
     /** Coordinator host and port; port 0 picks a free one (printed at start-up). */
     host: z.string().min(1).default(DEFAULTS.HOST),
@@ -193,6 +205,7 @@ const RECIPE_DATA_FIELDS = {
   maxChars: ['pairs'],
   sourceColumn: ['pairs'],
   targetColumn: ['pairs'],
+  validationStep: ['text'],
   labels: ['idx'],
   testImages: ['idx'],
   testLabels: ['idx'],
@@ -231,6 +244,20 @@ export function parseJob(input: unknown, source = 'job'): Job {
   }
   if (recipe === 'idx' && parsed.data.data.labels === undefined) {
     throw new SeqtrainError('ERR_JOB_INVALID', `${source}: data.recipe idx needs data.labels (the IDX labels file beside data.input, the images).`, { field: 'data.labels', file: source });
+  }
+  const targets = parsed.data.model.config['targets'];
+  if (parsed.data.model.name === 'char-lm' && targets === 'sequence') {
+    const { seqLen, step, validationStep } = parsed.data.data;
+    if (recipe !== 'text' && parsed.data.data.dir === undefined) {
+      throw new SeqtrainError('ERR_JOB_INVALID', `${source}: model.config.targets sequence (many-to-many next characters) needs text windows, but data.recipe is "${recipe}"; set data.recipe: text or drop model.config.targets.`, { field: 'model.config.targets', file: source });
+    }
+    if (parsed.data.data.dir === undefined && (validationStep ?? step) > seqLen) {
+      throw new SeqtrainError(
+        'ERR_JOB_INVALID',
+        `${source}: with model.config.targets sequence each validation character is scored once, so the validation windows must advance by at most data.seqLen (${seqLen}); data.${validationStep === undefined ? 'step' : 'validationStep'} is ${validationStep ?? step}. Set data.validationStep to at most ${seqLen} (seqLen - validationStep characters of context).`,
+        { field: 'data.validationStep', file: source }
+      );
+    }
   }
   if (parsed.data.dashboard && parsed.data.port !== 0 && parsed.data.dashboardPort === parsed.data.port) {
     throw new SeqtrainError(

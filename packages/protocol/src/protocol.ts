@@ -65,6 +65,8 @@ export const RunSpecSchema = z.object({
   accumulateSteps: z.number().int().positive().optional(),
   lrScaling: z.enum(['none', 'linear']).optional(),
   warmupSteps: z.number().int().nonnegative().optional(),
+  /** Linear decay of the rate over steps [startStep, endStep) down to finalFraction of it (absent: none). */
+  lrDecay: z.object({ startStep: z.number().int().nonnegative(), endStep: z.number().int().positive(), finalFraction: z.number().gt(0).max(1) }).optional(),
   /** Backend choice the job asked for ('auto' lets each process pick). */
   backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
   /** Checkpoint to resume from (rank 0 loads it and broadcasts); null for a fresh start. */

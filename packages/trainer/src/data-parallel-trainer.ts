@@ -34,7 +34,7 @@ import type { CollectiveLike } from './collective-like.js';
 import { clipByGlobalNorm } from './gradient-clipping.js';
 import { flattenTensors, tensorsFromFlat, totalSize } from './flat-tensors.js';
 import { planBuckets, type BucketPlan } from './gradient-buckets.js';
-import { checkLrSchedule, learningRateAt, setOptimizerLearningRate, type LrScaling, type LrSchedule } from './lr-schedule.js';
+import { checkLrSchedule, learningRateAt, setOptimizerLearningRate, type LrDecay, type LrScaling, type LrSchedule } from './lr-schedule.js';
 import {
   decodeOptimizerState,
   encodeOptimizerState,
@@ -42,7 +42,7 @@ import {
   writeOptimizerState,
   type OptimizerState,
 } from './optimizer-state.js';
-import { LOSSES, correctCount, perSampleLoss, type LossName } from './per-sample-loss.js';
+import { LOSSES, correctCount, lossTerms, perSampleLoss, type LossName } from './per-sample-loss.js';
 import { batchTensors, checkBatch, sliceBatch, type TrainBatch } from './train-batch.js';
 
 export { LOSSES, type LossName } from './per-sample-loss.js';
@@ -87,6 +87,8 @@ export interface DataParallelTrainerOptions {
   /** Learning-rate scaling with world size (default 'none') and linear warm-up steps (default 0). */
   lrScaling?: LrScaling;
   warmupSteps?: number;
+  /** Linear decay of the rate over [startStep, endStep) to finalFraction of it (lr-schedule.ts); none when absent. */
+  lrDecay?: LrDecay;
   /**
    * Awaited right before the gradient all-reduce of each step, with the collective's name and step: the
    * worker reports it to the coordinator's stall inspector (and tests delay a rank there).
@@ -149,6 +151,7 @@ export class DataParallelTrainer {
       scaling: options.lrScaling ?? DEFAULTS.LR_SCALING,
       warmupSteps: options.warmupSteps ?? DEFAULTS.WARMUP_STEPS,
       worldSize: collective.worldSize,
+      ...(options.lrDecay ? { decay: options.lrDecay } : {}),
     };
     checkLrSchedule(this.lrSchedule);
   }
@@ -317,23 +320,27 @@ export class DataParallelTrainer {
 
   /**
    * Sum of per-sample losses, the count, and how many predictions were right on this rank (the caller
-   * reduces across ranks). No weight change.
+   * reduces across ranks). No weight change. For the token loss the sum and the count are over scored
+   * tokens, not samples (lossTerms in per-sample-loss.ts).
    */
   evaluate(batch: TrainBatch): { lossSum: number; count: number; correct: number } {
     checkBatch(batch, this.collective.rank);
     let lossSum = 0;
+    let count = 0;
     let correct = 0;
     for (let start = 0; start < batch.count; start += EVAL_CHUNK_SAMPLES) {
       const n = Math.min(EVAL_CHUNK_SAMPLES, batch.count - start);
-      const [chunkLoss, chunkCorrect] = tf.tidy(() => {
+      const [chunkLoss, chunkCount, chunkCorrect] = tf.tidy(() => {
         const { xs, ys } = batchTensors(sliceBatch(batch, start, n));
         const output = this.forward(xs, false);
-        return [tf.sum(perSampleLoss(this.loss, output, ys)).dataSync()[0] ?? NaN, correctCount(this.loss, output, ys).dataSync()[0] ?? 0] as const;
+        const terms = lossTerms(this.loss, output, ys);
+        return [terms.sum.dataSync()[0] ?? NaN, terms.count.dataSync()[0] ?? 0, correctCount(this.loss, output, ys).dataSync()[0] ?? 0] as const;
       });
       lossSum += chunkLoss;
+      count += chunkCount;
       correct += chunkCorrect;
     }
-    return { lossSum, count: batch.count, correct };
+    return { lossSum, count, correct };
   }
 
   /**

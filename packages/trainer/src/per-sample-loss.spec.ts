@@ -6,7 +6,7 @@ import { buildModel, seededRandom } from '@seqtrain/models';
 import { isSeqtrainError } from '@seqtrain/common';
 import { DataParallelTrainer } from './data-parallel-trainer.js';
 import { createOptimizer } from './optimizer-factory.js';
-import { perSampleLoss } from './per-sample-loss.js';
+import { lossTerms, perSampleLoss } from './per-sample-loss.js';
 import type { BatchArray, TensorBatch } from './train-batch.js';
 
 beforeAll(async () => {
@@ -27,6 +27,21 @@ describe('perSampleLoss', () => {
     const losses = Array.from(perSampleLoss('sequence_sparse_categorical_crossentropy', probs, target).dataSync());
     expect(losses[0]).toBeCloseTo((Math.log(2) + Math.log(4)) / 2, 5);
     expect(losses[1]).toBeCloseTo(Math.log(2), 5);
+  });
+
+  it('token cross-entropy scores id 0 as a character and skips negative ids; lossTerms counts the scored tokens', () => {
+    const probs = tf.tensor3d([0.5, 0.5, 0.75, 0.25, 0.9, 0.1, 0.5, 0.5, 0.2, 0.8, 0.5, 0.5], [2, 3, 2]);
+    const target = tf.tensor2d([1, 1, 0, -1, 1, 0], [2, 3], 'int32');
+    const losses = Array.from(perSampleLoss('token_sparse_categorical_crossentropy', probs, target).dataSync());
+    expect(losses[0]).toBeCloseTo((Math.log(2) + Math.log(4) - Math.log(0.9)) / 3, 5);
+    expect(losses[1]).toBeCloseTo((-Math.log(0.8) + Math.log(2)) / 2, 5);
+    const terms = lossTerms('token_sparse_categorical_crossentropy', probs, target);
+    expect(terms.count.dataSync()[0]).toBe(5);
+    expect(terms.sum.dataSync()[0]).toBeCloseTo(Math.log(2) + Math.log(4) - Math.log(0.9) - Math.log(0.8) + Math.log(2), 5);
+    // Every other loss counts samples.
+    const mse = lossTerms('mean_squared_error', tf.tensor2d([1, 2], [2, 1]), tf.tensor1d([1, 0]));
+    expect(mse.count.dataSync()[0]).toBe(2);
+    expect(mse.sum.dataSync()[0]).toBeCloseTo(4, 6);
   });
 });
 
@@ -49,7 +64,7 @@ function weightsOf(trainer: DataParallelTrainer): Float32Array {
   return Float32Array.from(trainer.model.getWeights().flatMap((w) => Array.from(w.dataSync())));
 }
 
-async function trainWorld(world: number, model: () => ReturnType<typeof buildModel>, loss: 'mean_squared_error' | 'sequence_sparse_categorical_crossentropy' | 'sparse_categorical_crossentropy', batches: TensorBatch[]): Promise<Float32Array> {
+async function trainWorld(world: number, model: () => ReturnType<typeof buildModel>, loss: 'mean_squared_error' | 'sequence_sparse_categorical_crossentropy' | 'sparse_categorical_crossentropy' | 'token_sparse_categorical_crossentropy', batches: TensorBatch[]): Promise<Float32Array> {
   const trainers = createInMemoryTransports(world).map(
     (t) => new DataParallelTrainer({ model: model(), optimizer: createOptimizer('sgd', 0.3), collective: new Collective(t, { timeoutMs: 20_000 }), loss })
   );
@@ -88,6 +103,20 @@ describe('DataParallelTrainer on TensorBatches: 1 rank x 7 samples vs 2 ranks (4
     const one = await trainWorld(1, model, 'sequence_sparse_categorical_crossentropy', batches);
     const two = await trainWorld(2, model, 'sequence_sparse_categorical_crossentropy', batches);
     expect(maxAbsDiff(one, two)).toBeLessThan(1e-5);
+  });
+
+  it('many-to-many char-lm with token cross-entropy (id 0 a real character); evaluate counts scored tokens', async () => {
+    const batches = Array.from({ length: 2 }, (): TensorBatch => ({ inputs: [{ values: ids(7 * WINDOW, 9, 0), shape: [WINDOW] }], target: { values: ids(7 * WINDOW, 9, 0), shape: [WINDOW] }, count: 7 }));
+    const model = () => buildModel('char-lm', { vocabSize: 9, seqLen: WINDOW, embeddingDim: 4, units: 8, targets: 'sequence', seed: 4 });
+    const one = await trainWorld(1, model, 'token_sparse_categorical_crossentropy', batches);
+    const two = await trainWorld(2, model, 'token_sparse_categorical_crossentropy', batches);
+    expect(maxAbsDiff(one, two)).toBeLessThan(1e-5);
+    const trainer = new DataParallelTrainer({ model: model(), optimizer: createOptimizer('sgd', 0.1), collective: new Collective(createInMemoryTransports(1)[0]!), loss: 'token_sparse_categorical_crossentropy' });
+    const masked = Int32Array.from(batches[0]!.target.values);
+    masked.fill(-1, 0, 4);
+    const r = trainer.evaluate({ ...batches[0]!, target: { values: masked, shape: [WINDOW] } });
+    expect(r.count).toBe(7 * WINDOW - 4);
+    expect(r.lossSum / r.count).toBeGreaterThan(0);
   });
 
   it('mnist-rows with float32 rows and class ids; evaluate counts correct predictions', async () => {

@@ -9,6 +9,12 @@
  *  'sequence_sparse_categorical_crossentropy' softmax [n, T, vocab], int32 ids [n, T] with 0 = padding:
  *                                             the mean over the sample's real (non-zero) target tokens,
  *                                             so padding never weighs in and each pair counts once
+ *  'token_sparse_categorical_crossentropy'    softmax [n, T, vocab], int32 ids [n, T] with a negative id =
+ *                                             a position not scored (context only; validation windows of
+ *                                             the many-to-many char-lm): the mean over the scored tokens.
+ *                                             Every id >= 0 is a real token (id 0 is a character here).
+ * Training uses the per-sample loss; evaluation sums lossTerms(), which for the token loss counts
+ * TOKENS (so a validation figure is per scored character), for the others samples.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { binaryCrossEntropy } from './binary-cross-entropy.js';
@@ -19,11 +25,23 @@ export const LOSSES = [
   'binary_crossentropy',
   'mean_squared_error',
   'sequence_sparse_categorical_crossentropy',
+  'token_sparse_categorical_crossentropy',
 ] as const;
 export type LossName = (typeof LOSSES)[number];
 
 /** Target id that marks padding in a sequence target (the pairs recipe's id 0). */
 export const SEQUENCE_PAD_ID = 0;
+
+/** Token losses [n, T] and the 0/1 scored mask [n, T] of a [n, T, vocab] output (call inside tf.tidy). */
+function tokenLosses(output: tf.Tensor, target: tf.Tensor, scored: (target: tf.Tensor) => tf.Tensor): { losses: tf.Tensor2D; mask: tf.Tensor2D } {
+  const [n = 0, steps = 0, vocab = 0] = output.shape;
+  const ids = tf.maximum(tf.cast(tf.reshape(target, [-1]), 'int32'), tf.scalar(0, 'int32')) as tf.Tensor1D;
+  const losses = tf.reshape(sparseCrossEntropy(tf.reshape(output, [n * steps, vocab]) as tf.Tensor2D, ids), [n, steps]) as tf.Tensor2D;
+  return { losses, mask: tf.cast(scored(target), 'float32') as tf.Tensor2D };
+}
+
+const scoredOf = (loss: LossName) => (target: tf.Tensor): tf.Tensor =>
+  loss === 'token_sparse_categorical_crossentropy' ? tf.greaterEqual(target, 0) : tf.notEqual(target, SEQUENCE_PAD_ID);
 
 export function perSampleLoss(loss: LossName, output: tf.Tensor, target: tf.Tensor): tf.Tensor1D {
   switch (loss) {
@@ -38,14 +56,28 @@ export function perSampleLoss(loss: LossName, output: tf.Tensor, target: tf.Tens
         return tf.mean(tf.square(diff), 1) as tf.Tensor1D;
       });
     case 'sequence_sparse_categorical_crossentropy':
+    case 'token_sparse_categorical_crossentropy':
       return tf.tidy(() => {
-        const [n = 0, steps = 0, vocab = 0] = output.shape;
-        const tokenLoss = tf.reshape(sparseCrossEntropy(tf.reshape(output, [n * steps, vocab]) as tf.Tensor2D, tf.reshape(target, [-1]) as tf.Tensor1D), [n, steps]);
-        const mask = tf.cast(tf.notEqual(target, SEQUENCE_PAD_ID), 'float32');
+        const { losses, mask } = tokenLosses(output, target, scoredOf(loss));
         // max(1, tokens): a target of padding only (never written by the pairs recipe) costs 0, not NaN.
-        return tf.div(tf.sum(tf.mul(tokenLoss, mask), 1), tf.maximum(tf.sum(mask, 1), 1)) as tf.Tensor1D;
+        return tf.div(tf.sum(tf.mul(losses, mask), 1), tf.maximum(tf.sum(mask, 1), 1)) as tf.Tensor1D;
       });
   }
+}
+
+/**
+ * What evaluation sums over a batch: the loss total and what it counts. For the token loss, the sum of
+ * the scored tokens' losses and their number (a mean per character, whatever the windows' overlap);
+ * for every other loss, the per-sample losses' sum and the sample count.
+ */
+export function lossTerms(loss: LossName, output: tf.Tensor, target: tf.Tensor): { sum: tf.Scalar; count: tf.Scalar } {
+  return tf.tidy(() => {
+    if (loss === 'token_sparse_categorical_crossentropy') {
+      const { losses, mask } = tokenLosses(output, target, scoredOf(loss));
+      return { sum: tf.sum(tf.mul(losses, mask)), count: tf.sum(mask) };
+    }
+    return { sum: tf.sum(perSampleLoss(loss, output, target)), count: tf.scalar(output.shape[0] ?? 0) };
+  });
 }
 
 /**

@@ -4,7 +4,9 @@
  * processes on loopback, ring all-reduce), with small models. For time series, image rows and
  * seq2seq: 1 worker x B and 2 workers x B/2 (SGD, no dropout) end with the same weights (1e-5); the
  * checkpoint, reloaded in this process, predicts what the ranks validated (the summary's figure).
- * Character variants (GRU, one-hot input with window 60) train with 2 workers and generate text.
+ * Character variants (GRU, one-hot input with window 60) train with 2 workers and generate text; the
+ * many-to-many char-lm (char-lstm-moby.yaml, targets: sequence) also shows world-size invariance, scores
+ * every validation character once and reloads to the figure the ranks reported.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,11 +48,11 @@ async function oneVsTwo(name: string, args: string[]) {
 }
 
 /** The checkpoint reloaded here, run over the whole validation split: what the ranks reported. */
-async function reloadedValidation(checkpoint: string, dataDir: string) {
+async function reloadedValidation(checkpoint: string, dataDir: string, targets: 'next' | 'sequence' = 'next') {
   const [{ selectBackend }, { loadCheckpoint, DataParallelTrainer, createOptimizer }] = await Promise.all([import('@seqtrain/backend'), import('@seqtrain/trainer')]);
   await selectBackend('cpu');
   const { model } = await loadCheckpoint(checkpoint);
-  const source = await openBatchSource(dataDir, 'validation');
+  const source = await openBatchSource(dataDir, 'validation', { targets });
   const solo = { rank: 0, worldSize: 1, allReduce: async (d: Float32Array) => d, broadcast: async (d: Float32Array) => d, broadcastBytes: async (b: Uint8Array | undefined) => b ?? new Uint8Array() };
   const trainer = new DataParallelTrainer({ model, optimizer: createOptimizer('sgd', 0.1), collective: solo, loss: source.loss });
   const batch = await source.getBatch(Array.from({ length: source.length }, (_, i) => i));
@@ -118,6 +120,27 @@ describe('seqtrain local on every dataset kind', () => {
     expect(translated.code, translated.stderr).toBe(0);
     const refused = await seqtrain(['translate', '--checkpoint', s2.checkpoint, '--text', `${text[0]}\u2603`, '--backend', 'cpu'], root);
     expect(refused.stderr).toMatch(/Character "☃" at position 1 of --text never occurs/);
+  }, 3 * RUN_TIMEOUT_MS);
+
+  it('many-to-many char LSTM (char-lstm-moby.yaml): same weights with 1 and 2 workers, every validation char scored once, reload, generate', async () => {
+    const text = join(root, 'text-seq.txt');
+    const chars = readFileSync(join(REPO_ROOT, 'datasets/text/moby-dick.txt'), 'utf8').slice(0, 20_000);
+    writeFileSync(text, chars);
+    const { s2 } = await oneVsTwo('char-seq', ['local', '--config', job('char-lstm-moby.yaml'), '--input', text, '--steps', '3', '--units', '8', '--embedding-dim', '4', '--global-batch', '8', '--optimizer', 'sgd', '--lr', '0.5', '--no-generate']);
+    const resolved = JSON.parse(readFileSync(join(root, 'char-seq-w2', 'job.json'), 'utf8'));
+    const { seqLen, validationStep } = resolved.data as { seqLen: number; validationStep: number };
+    // The last 10% by characters (all of them one UTF-16 unit here): windows every validationStep; the
+    // first scores seqLen characters, each later one validationStep.
+    const part = chars.length - Math.floor(chars.length * (1 - 0.1));
+    const windows = Math.floor((part - seqLen - 1) / validationStep) + 1;
+    expect(s2.validation.samples).toBe(seqLen + (windows - 1) * validationStep);
+    expect(s2.validation.bitsPerChar).toBeGreaterThan(0);
+    const again = await reloadedValidation(s2.checkpoint, s2.dataDir, 'sequence');
+    expect(again.count).toBe(s2.validation.samples);
+    expect(again.lossSum / again.count).toBeCloseTo(s2.validation.loss, 4);
+    const generated = await seqtrain(['generate', '--checkpoint', s2.checkpoint, '--prime', 'Call me ', '--length', '20', '--backend', 'cpu'], root);
+    expect(generated.code, generated.stderr).toBe(0);
+    expect(Array.from(generated.stdout.trimEnd()).length).toBeGreaterThanOrEqual(20);
   }, 3 * RUN_TIMEOUT_MS);
 
   it('character variants: GRU and one-hot LSTM on windows of 60 train with 2 workers and generate', async () => {

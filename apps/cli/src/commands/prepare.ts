@@ -15,10 +15,11 @@ export function prepareCommand(): Command {
     .requiredOption('--out <dir>', 'output directory (created; must be empty or a previous prepare output)')
     .option('--seq-len <n>', 'characters per window', positiveInt, DEFAULTS.SEQ_LEN)
     .option('--step <n>', 'stride between windows', positiveInt, DEFAULTS.WINDOW_STEP)
+    .option('--validation-step <n>', 'stride between validation windows (default: --step); a many-to-many char-lm scores the last n chars of each', positiveInt)
     .option('--shards <n>', 'Arrow files for the training split', positiveInt, DEFAULTS.SHARDS)
     .option('--validation-fraction <f>', 'last fraction of the text held out for validation', fraction, DEFAULTS.VALIDATION_FRACTION)
     .option('--rows-per-batch <n>', 'rows per Arrow record batch', positiveInt, DEFAULTS.ROWS_PER_RECORD_BATCH)
-    .action(async (o: { input: string; out: string; seqLen: number; step: number; shards: number; validationFraction: number; rowsPerBatch: number }) => {
+    .action(async (o: { input: string; out: string; seqLen: number; step: number; validationStep?: number; shards: number; validationFraction: number; rowsPerBatch: number }) => {
       const t0 = performance.now();
       let last = -1;
       const manifest = await prepareText({
@@ -26,6 +27,7 @@ export function prepareCommand(): Command {
         out: o.out,
         seqLen: o.seqLen,
         step: o.step,
+        ...(o.validationStep !== undefined ? { validationStep: o.validationStep } : {}),
         shards: o.shards,
         validationFraction: o.validationFraction,
         rowsPerBatch: o.rowsPerBatch,
