@@ -43,6 +43,8 @@ export type { PrepareTimeseriesOptions } from './prepare-timeseries.js';
 export { fitScaling, scale, unscale } from './scaling.js';
 export type { ScalingMethod } from './scaling.js';
 export { preparePairs, START_TOKEN, END_TOKEN } from './prepare-pairs.js';
+export { splitPairs } from './pairs-split.js';
+export type { HeldOutRule, PairsSplit, PairsSplitOptions, TextPair } from './pairs-split.js';
 export type { PreparePairsOptions } from './prepare-pairs.js';
 export { prepareIdx } from './prepare-idx.js';
 export type { PrepareIdxOptions } from './prepare-idx.js';
