@@ -63,8 +63,9 @@ export async function prepareJobData(job: Job, runDir: string, say: (line: strin
     return out;
   }
   if (d.recipe === 'pairs') {
-    const manifest = await preparePairs({ input, out, seed: job.seed, validationFraction: d.validationFraction, ...opt('maxChars'), ...opt('sourceColumn'), ...opt('targetColumn') });
-    say(`prepared ${manifest.splits.train.rows} training and ${manifest.splits.validation.rows} validation pairs (${manifest.dropped} longer than ${manifest.maxChars ?? '-'} chars dropped; source ${manifest.sourceVocab.length} / target ${manifest.targetVocab.length} characters) in ${seconds()} s -> ${out}`);
+    const manifest = await preparePairs({ input, out, seed: job.seed, validationFraction: d.validationFraction, ...opt('maxChars'), ...opt('heldOutEvery'), ...opt('heldOutMaxChars'), ...opt('sourceColumn'), ...opt('targetColumn') });
+    const held = manifest.heldOut ? `every ${manifest.heldOut.every}-th distinct pair <= ${manifest.heldOut.maxChars} chars held out, ${manifest.heldOut.overlapping} repeating a held-out text not trained on; ` : '';
+    say(`prepared ${manifest.splits.train.rows} training and ${manifest.splits.validation.rows} validation pairs (${held}${manifest.dropped} longer than ${manifest.maxChars ?? '-'} chars dropped; source ${manifest.sourceVocab.length} / target ${manifest.targetVocab.length} characters) in ${seconds()} s -> ${out}`);
     return out;
   }
   if (d.recipe === 'idx') {

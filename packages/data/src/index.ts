@@ -46,6 +46,8 @@ export { SERIES_TRANSFORMS, applyTransform, invertTransform, difference, undiffe
 export type { SeriesTransform } from './series-transform.js';
 export { toOriginalUnits, originalSquaredError } from './series-inverse.js';
 export { preparePairs, START_TOKEN, END_TOKEN } from './prepare-pairs.js';
+export { splitPairs } from './pairs-split.js';
+export type { HeldOutRule, PairsSplit, PairsSplitOptions, TextPair } from './pairs-split.js';
 export type { PreparePairsOptions } from './prepare-pairs.js';
 export { prepareIdx } from './prepare-idx.js';
 export type { PrepareIdxOptions } from './prepare-idx.js';

@@ -123,6 +123,8 @@ export const PAIRS_MANIFEST_SCHEMA = z.object({
   endToken: z.string().min(1),
   maxChars: positive.nullable(),
   dropped: count,
+  /** The held-out rule of the split (pairs-split.ts), with the pairs it kept out of training; null: a shuffled validationFraction. */
+  heldOut: z.object({ every: positive, maxChars: positive, overlapping: count }).nullable().default(null),
   sourceLength: positive,
   targetLength: positive,
 });

@@ -9,7 +9,7 @@ import { TableDataset } from './table-dataset.js';
 
 const BIBLE = fileURLToPath(new URL('../../../datasets/translation/eng-spa-bible.tsv', import.meta.url));
 const PAIRS = 300;
-const MAX_CHARS = 120;
+const MAX_CHARS = 60;
 
 describe('preparePairs on 300 verse pairs', () => {
   let tmp = '';
@@ -61,5 +61,43 @@ describe('preparePairs on 300 verse pairs', () => {
       }
     }
     expect(seen.size).toBe(manifest.splits.train.rows + manifest.splits.validation.rows);
+  });
+});
+
+describe('preparePairs with the held-out rule', () => {
+  let tmp = '';
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('writes the held-out pairs in file order as validation and records the rule in the manifest', async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'seqtrain-pairs-held-'));
+    const lines = (await readFile(BIBLE, 'utf8')).split('\n').slice(0, 400);
+    const input = path.join(tmp, 'pairs.tsv');
+    await writeFile(input, lines.join('\n') + '\n');
+    const out = path.join(tmp, 'out');
+    const manifest = await preparePairs({ input, out, maxChars: 90, heldOutEvery: 10, heldOutMaxChars: 50, seed: 3 });
+    expect(manifest.heldOut).toMatchObject({ every: 10, maxChars: 50 });
+    const fields = lines.map((l) => l.split('\t'));
+    const candidates: string[] = [];
+    for (const [, en = '', es = ''] of fields) {
+      if (Array.from(en).length <= 50 && Array.from(es).length <= 50 && !candidates.some((c) => c.startsWith(`${en}|`))) candidates.push(`${en}|${es}`);
+    }
+    const expected = candidates.filter((_, i) => i % 10 === 0);
+    const ds = await TableDataset.open(out, 'validation');
+    const rows = await ds.getRows(Array.from({ length: ds.length }, (_, i) => i));
+    await ds.close();
+    const { source, target, sourceLength, targetLength } = rows.columns;
+    const got = Array.from({ length: rows.count }, (_, r) => {
+      const s = Array.from(source?.values.subarray(r * manifest.sourceLength, r * manifest.sourceLength + (sourceLength?.values[r] as number)) ?? []);
+      const t = Array.from(target?.values.subarray(r * manifest.targetLength + 1, r * manifest.targetLength + (targetLength?.values[r] as number) - 1) ?? []);
+      return `${s.map((id) => manifest.sourceVocab[id]).join('')}|${t.map((id) => manifest.targetVocab[id]).join('')}`;
+    });
+    expect(got).toEqual(expected);
+    expect(manifest.splits.validation.rows).toBe(expected.length);
+  });
+
+  it('refuses heldOutMaxChars without heldOutEvery, naming the field', async () => {
+    await expect(preparePairs({ input: BIBLE, out: path.join(os.tmpdir(), 'never-written'), heldOutMaxChars: 80 })).rejects.toThrow(/heldOutMaxChars was given without heldOutEvery/);
   });
 });

@@ -12,12 +12,14 @@
  *   FixedSizeList<Int32>[sourceLength], `target` FixedSizeList<Int32>[targetLength] (the decoder input,
  *   start token first, end token last; the decoder's expected output is it shifted left by one),
  *   `sourceLength`, `targetLength` Int32 (true lengths, target incl. start and end).
- * - Split: a seeded shuffle of the kept pairs (permutation(kept, seed, 0)); its last
- *   `validationFraction` is validation.
+ * - Split (pairs-split.ts): with `heldOutEvery`, a fixed held-out set (every N-th distinct pair with
+ *   both sides at most `heldOutMaxChars`, in file order) and training on the other pairs within
+ *   `maxChars` that share no source or target text with it; otherwise a seeded shuffle of the kept
+ *   pairs (permutation(kept, seed, 0)) whose last `validationFraction` is validation.
  */
 import path from 'node:path';
 import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
-import { permutation } from './distributed-sampler.js';
+import { splitPairs } from './pairs-split.js';
 import { parseDelimited } from './delimited.js';
 import { MANIFEST_VERSION, type ColumnSpec, type PairsManifest } from './manifest.js';
 import { readSourceText, requireFraction, requireInt, requirePath } from './recipe-options.js';
@@ -37,6 +39,13 @@ export interface PreparePairsOptions {
   targetColumn?: number;
   /** Drop pairs longer than this (code points, either side). Default: keep all. */
   maxChars?: number;
+  /**
+   * Hold out every N-th distinct pair with both sides at most `heldOutMaxChars` (file order) instead of a
+   * shuffled `validationFraction`; training never sees a held-out text (pairs-split.ts).
+   */
+  heldOutEvery?: number;
+  /** Length cap of the held-out candidates (code points, both sides). Default: `maxChars`. */
+  heldOutMaxChars?: number;
   /** Skip the first line. Default false. */
   header?: boolean;
   validationFraction?: number;
@@ -68,9 +77,7 @@ export async function preparePairs(options: PreparePairsOptions): Promise<PairsM
   const { text, info } = await readSourceText(RECIPE, 'input', input);
   const rows = parseDelimited(text, 'tsv', input);
   if (options.header) rows.shift();
-  const kept: { source: string[]; target: string[] }[] = [];
-  let dropped = 0;
-  rows.forEach((r, i) => {
+  const texts = rows.map((r, i) => {
     const source = r[sourceAt];
     const target = r[targetAt];
     if (source === undefined || target === undefined) {
@@ -80,12 +87,28 @@ export async function preparePairs(options: PreparePairsOptions): Promise<PairsM
         { file: input, row: i }
       );
     }
-    const s = Array.from(source);
-    const t = Array.from(target);
-    if (maxChars !== null && (s.length > maxChars || t.length > maxChars)) dropped += 1;
-    else kept.push({ source: s, target: [START_TOKEN, ...t, END_TOKEN] });
+    return { source, target };
   });
-  if (kept.length === 0) throw new SeqtrainError('ERR_INVALID_ARGUMENT', `prepare pairs: no pair of ${input} is within maxChars ${maxChars}; raise it.`, { field: 'maxChars' });
+  const heldOutEvery = options.heldOutEvery === undefined ? undefined : requireInt(RECIPE, 'heldOutEvery', options.heldOutEvery, 1);
+  const heldOutMaxChars = options.heldOutMaxChars === undefined ? maxChars : requireInt(RECIPE, 'heldOutMaxChars', options.heldOutMaxChars, 1);
+  if (heldOutEvery === undefined && options.heldOutMaxChars !== undefined) {
+    throw new SeqtrainError('ERR_INVALID_ARGUMENT', 'prepare pairs: heldOutMaxChars was given without heldOutEvery; give both, or neither for a shuffled validationFraction.', { field: 'heldOutMaxChars' });
+  }
+  if (heldOutEvery !== undefined && heldOutMaxChars === null) {
+    throw new SeqtrainError('ERR_INVALID_ARGUMENT', 'prepare pairs: heldOutEvery needs heldOutMaxChars (or maxChars), the length cap of the held-out pairs.', { field: 'heldOutMaxChars' });
+  }
+  const heldOut = heldOutEvery === undefined || heldOutMaxChars === null ? undefined : { every: heldOutEvery, maxChars: heldOutMaxChars };
+  const split = splitPairs(texts, { maxChars, heldOut, validationFraction: fraction, seed });
+  const toChars = (i: number) => {
+    const p = texts[i] as { source: string; target: string };
+    return { source: Array.from(p.source), target: [START_TOKEN, ...Array.from(p.target), END_TOKEN] };
+  };
+  const trainPairs = split.train.map(toChars);
+  const validationPairs = split.validation.map(toChars);
+  const kept = [...trainPairs, ...validationPairs];
+  if (trainPairs.length === 0 || (heldOut !== undefined && validationPairs.length === 0)) {
+    throw new SeqtrainError('ERR_INVALID_ARGUMENT', `prepare pairs: no ${trainPairs.length === 0 ? 'training' : 'held-out'} pair of ${input} is within ${trainPairs.length === 0 ? `maxChars ${maxChars}` : `heldOutMaxChars ${heldOutMaxChars}`}; raise it.`, { field: trainPairs.length === 0 ? 'maxChars' : 'heldOutMaxChars' });
+  }
 
   const sourceVocab = vocabularyOf(kept.map((p) => p.source), []);
   const targetVocab = vocabularyOf(kept.map((p) => p.target), [START_TOKEN, END_TOKEN]);
@@ -94,16 +117,14 @@ export async function preparePairs(options: PreparePairsOptions): Promise<PairsM
   const sourceLength = Math.max(...kept.map((p) => p.source.length), 1);
   const targetLength = Math.max(...kept.map((p) => p.target.length));
 
-  const order = permutation(kept.length, seed, 0);
-  const trainCount = Math.round(kept.length * (1 - fraction));
-  const build = (from: number, to: number): { rows: number; data: Int32Array[] } => {
-    const count = to - from;
+  const build = (part: { source: string[]; target: string[] }[]): { rows: number; data: Int32Array[] } => {
+    const count = part.length;
     const src = new Int32Array(count * sourceLength);
     const tgt = new Int32Array(count * targetLength);
     const srcLen = new Int32Array(count);
     const tgtLen = new Int32Array(count);
     for (let r = 0; r < count; r++) {
-      const pair = kept[order[from + r] as number] as { source: string[]; target: string[] };
+      const pair = part[r] as { source: string[]; target: string[] };
       pair.source.forEach((c, k) => (src[r * sourceLength + k] = sourceIds.get(c) as number));
       pair.target.forEach((c, k) => (tgt[r * targetLength + k] = targetIds.get(c) as number));
       srcLen[r] = pair.source.length;
@@ -120,8 +141,8 @@ export async function preparePairs(options: PreparePairsOptions): Promise<PairsM
   const splits = await writeTableSplits({
     out,
     columns,
-    train: build(0, trainCount),
-    validation: build(trainCount, kept.length),
+    train: build(trainPairs),
+    validation: build(validationPairs),
     shards,
     rowsPerBatch,
     onProgress: options.onProgress,
@@ -139,7 +160,8 @@ export async function preparePairs(options: PreparePairsOptions): Promise<PairsM
     startToken: START_TOKEN,
     endToken: END_TOKEN,
     maxChars,
-    dropped,
+    dropped: split.dropped,
+    heldOut: heldOut === undefined ? null : { ...heldOut, overlapping: split.overlapping },
     sourceLength,
     targetLength,
   };

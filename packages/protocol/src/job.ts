@@ -60,6 +60,13 @@ export const JobSchema = z
         timeColumn: z.union([z.string(), z.number().int().nonnegative()]).optional(),
         /** pairs: drop pairs with a side longer than this (characters); 0-based TSV columns. */
         maxChars: positiveInt.optional(),
+        /**
+         * pairs: a fixed held-out set instead of a shuffled validationFraction: every N-th distinct pair
+         * with both sides at most heldOutMaxChars, in file order; training never sees a held-out text
+         * (@seqtrain/data pairs-split.ts).
+         */
+        heldOutEvery: positiveInt.optional(),
+        heldOutMaxChars: positiveInt.optional(),
         sourceColumn: z.number().int().nonnegative().optional(),
         targetColumn: z.number().int().nonnegative().optional(),
         /** idx: `input` is the images file; its labels, and an optional test pair (the validation split). */
@@ -203,6 +210,8 @@ const RECIPE_DATA_FIELDS = {
   target: ['timeseries'],
   timeColumn: ['timeseries'],
   maxChars: ['pairs'],
+  heldOutEvery: ['pairs'],
+  heldOutMaxChars: ['pairs'],
   sourceColumn: ['pairs'],
   targetColumn: ['pairs'],
   validationStep: ['text'],

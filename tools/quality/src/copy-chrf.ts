@@ -1,46 +1,45 @@
 /**
  * Baseline of the seq2seq bar: the corpus chrF (@seqtrain/models `corpusChrF`, sacreBLEU's default
  * chrF) of copying each source sentence unchanged as its translation, on the held-out pairs exactly
- * as the `pairs` recipe of @seqtrain/data selects them: pairs with either side longer than `maxChars`
- * code points are dropped, the kept pairs are shuffled by `permutation(kept, seed, 0)`, and the last
- * `validationFraction` of them (after the first round(kept x (1 - fraction))) is held out. English and
- * Spanish share names, numbers and punctuation, so copying scores well above zero.
+ * as the `pairs` recipe of @seqtrain/data selects them (its `splitPairs`): with `heldOutEvery`, every
+ * N-th distinct pair with both sides at most `heldOutMaxChars`, in file order; otherwise the last
+ * `validationFraction` of a seeded shuffle of the pairs within `maxChars`. English and Spanish share
+ * names, numbers and punctuation, so copying scores well above zero.
  */
 import { readFile } from 'node:fs/promises';
 import { DEFAULTS } from '@seqtrain/common';
-import { permutation } from '@seqtrain/data';
+import { splitPairs, type TextPair } from '@seqtrain/data';
 
 export interface PairsSplitOptions {
   maxChars: number;
+  heldOutEvery?: number;
+  heldOutMaxChars?: number;
   seed?: number;
   validationFraction?: number;
   sourceColumn?: number;
   targetColumn?: number;
 }
 
-export interface SentencePair {
-  source: string;
-  target: string;
-}
+export type SentencePair = TextPair;
 
 export function heldOutPairs(tsv: string, options: PairsSplitOptions): { heldOut: SentencePair[]; kept: number; dropped: number } {
   const sourceAt = options.sourceColumn ?? 1;
   const targetAt = options.targetColumn ?? 2;
-  const kept: SentencePair[] = [];
-  let dropped = 0;
+  const pairs: SentencePair[] = [];
   for (const raw of tsv.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line === '') continue;
     const fields = line.split('\t');
-    const source = fields[sourceAt] ?? '';
-    const target = fields[targetAt] ?? '';
-    if (Array.from(source).length > options.maxChars || Array.from(target).length > options.maxChars) dropped++;
-    else kept.push({ source, target });
+    pairs.push({ source: fields[sourceAt] ?? '', target: fields[targetAt] ?? '' });
   }
-  const order = permutation(kept.length, options.seed ?? DEFAULTS.SEED, 0);
-  const trainCount = Math.round(kept.length * (1 - (options.validationFraction ?? DEFAULTS.VALIDATION_FRACTION)));
-  const heldOut = Array.from(order.subarray(trainCount), (i) => kept[i] as SentencePair);
-  return { heldOut, kept: kept.length, dropped };
+  const heldOut = options.heldOutEvery === undefined ? undefined : { every: options.heldOutEvery, maxChars: options.heldOutMaxChars ?? options.maxChars };
+  const split = splitPairs(pairs, {
+    maxChars: options.maxChars,
+    heldOut,
+    seed: options.seed ?? DEFAULTS.SEED,
+    validationFraction: options.validationFraction ?? DEFAULTS.VALIDATION_FRACTION,
+  });
+  return { heldOut: split.validation.map((i) => pairs[i] as SentencePair), kept: split.train.length + split.validation.length, dropped: split.dropped + split.overlapping };
 }
 
 export interface CopyChrfBaseline {

@@ -104,10 +104,13 @@ describe('seqtrain local on every dataset kind', () => {
 
   it('seq2seq (seq2seq-eng-spa.yaml on short verses): same weights with 1 and 2 workers, chrF and the copy baseline', async () => {
     const data = join(root, 'pairs');
-    const prepared = await seqtrain(['prepare', 'pairs', '--input', join(REPO_ROOT, 'datasets/translation/eng-spa-bible.tsv'), '--out', data, '--max-chars', '48'], root);
+    const prepared = await seqtrain(['prepare', 'pairs', '--input', join(REPO_ROOT, 'datasets/translation/eng-spa-bible.tsv'), '--out', data, '--max-chars', '48', '--held-out-every', '10', '--held-out-max-chars', '40'], root);
     expect(prepared.code, prepared.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(data, 'manifest.json'), 'utf8'));
+    expect(manifest.heldOut).toMatchObject({ every: 10, maxChars: 40 });
     const { s1, s2 } = await oneVsTwo('verses', ['local', '--config', job('seq2seq-eng-spa.yaml'), '--data', data, '--steps', '3', '--units', '8', '--embedding-dim', '4', '--global-batch', '16', '--optimizer', 'sgd', '--lr', '0.5', '--validation-samples', '64']);
-    expect(s2.validation.decoded).toBeGreaterThan(0);
+    // The job decodes every held-out pair (chrf.samples covers them, all within maxSourceChars).
+    expect(s2.validation.decoded).toBe(manifest.splits.validation.rows);
     expect(s2.validation.chrf).toBeGreaterThanOrEqual(0);
     expect(s2.validation.copyChrf).toBeGreaterThan(0);
     // The copy baseline does not depend on the model, nor does the split of decoding over the ranks change the corpus score.

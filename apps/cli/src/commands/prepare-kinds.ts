@@ -110,6 +110,8 @@ export function pairsCommand(): Command {
       .option('--source-column <n>', '0-based source column', nonNegativeInt, 1)
       .option('--target-column <n>', '0-based target column', nonNegativeInt, 2)
       .option('--max-chars <n>', 'drop pairs with a side longer than this (count reported)', positiveInt)
+      .option('--held-out-every <n>', 'hold out every N-th distinct pair within --held-out-max-chars (file order) instead of a shuffled fraction; no held-out text is trained on', positiveInt)
+      .option('--held-out-max-chars <n>', 'length cap of the held-out pairs (default --max-chars)', positiveInt)
       .option('--header', 'skip the first line')
       .option('--validation-fraction <f>', 'share of shuffled pairs held out (default 0.1)', fraction)
       .option('--seed <n>', 'seed of the shuffle', nonNegativeInt, DEFAULTS.SEED)
