@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TableDataset, readDatasetManifest, toOriginalUnits } from '@seqtrain/data';
 import { openBatchSource } from '@seqtrain/worker';
 import { RUN_TIMEOUT_MS, maxAbsDiff, seqtrain, weightsOf } from './cli-e2e.testing.js';
 import { REPO_ROOT } from '../paths.js';
@@ -63,7 +64,6 @@ async function reloadedValidation(checkpoint: string, dataDir: string, targets: 
 
 /** The validation rows' `level` column of a prepared series, row-major. */
 async function seriesLevels(dataDir: string): Promise<Float32Array> {
-  const { TableDataset } = await import('@seqtrain/data');
   const ds = await TableDataset.open(dataDir, 'validation');
   const rows = await ds.getRows(Array.from({ length: ds.length }, (_, i) => i));
   await ds.close();
@@ -83,7 +83,6 @@ describe('seqtrain local on every dataset kind', () => {
     expect(again.lossSum / again.count).toBeCloseTo(s2.validation.loss, 5);
     // The job models log + (1 - B)(1 - B^12): its RMSE is of forecasts mapped back to passengers, against
     // the last 24 months of the CSV itself.
-    const { readDatasetManifest, toOriginalUnits } = await import('@seqtrain/data');
     const manifest = await readDatasetManifest(s2.dataDir);
     if (manifest.kind !== 'timeseries') throw new Error(`expected a timeseries dataset, got ${manifest.kind}`);
     expect(manifest).toMatchObject({ transform: 'log', difference: [1, 12] });
