@@ -75,6 +75,7 @@ describe('char-lm', () => {
       layers: 1,
       cell: 'lstm',
       input: 'embedding',
+      targets: 'next',
       seed: 42,
     });
     expect(resolveModelConfig('char-lm', { vocabSize: 5, seqLen: 3, units: 4 })['units']).toBe(4);

@@ -42,7 +42,7 @@ function modelWindow(model: LayersModel, vocabSize: number): number {
   if ((outputShape?.length !== 2 && outputShape?.length !== 3) || classes !== vocabSize) {
     throw invalid(
       'vocab',
-      `The model predicts over ${JSON.stringify(classes)} ids (output shape ${JSON.stringify(outputShape)}) but the vocab has ${vocabSize} entries. Use the vocab saved with this model.`
+      `The model predicts over ${JSON.stringify(classes)} ids but the vocab has ${vocabSize} entries (output shape ${JSON.stringify(outputShape)}). Use the vocab saved with this model.`
     );
   }
   return seqLen;
