@@ -33,7 +33,8 @@ export function progressPrinter(): (done: number, total: number) => void {
 export function printSummary(manifest: DatasetManifest, out: string, t0: number): void {
   process.stderr.write('\n');
   const files = manifest.splits.train.files.length + manifest.splits.validation.files.length;
-  const extra = manifest.kind === 'pairs' ? `, ${manifest.dropped} pairs dropped (longer than --max-chars)` : '';
+  const heldOut = manifest.kind === 'pairs' && manifest.heldOut ? `, ${manifest.heldOut.overlapping} not trained on (repeating a held-out text)` : '';
+  const extra = manifest.kind === 'pairs' ? `, ${manifest.dropped} pairs dropped (longer than --max-chars)${heldOut}` : '';
   process.stdout.write(
     `wrote ${manifest.kind}: ${manifest.splits.train.rows} training + ${manifest.splits.validation.rows} validation rows in ${files} Arrow files${extra}, ` +
       `in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${out}/manifest.json\n`
