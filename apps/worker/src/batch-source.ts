@@ -10,7 +10,7 @@
  * The sampler, the step and the world-size invariance are the same for all: every loss is per sample.
  */
 import { SeqtrainError } from '@seqtrain/common';
-import { ArrowDataset, TableDataset, readDatasetManifest, type SplitName } from '@seqtrain/data';
+import { ArrowDataset, TableDataset, readDatasetManifest, type TableSplitName } from '@seqtrain/data';
 import type { PairsManifest } from '@seqtrain/data';
 import type { BatchArray, LossName, TrainBatch } from '@seqtrain/trainer';
 
@@ -36,9 +36,12 @@ export function lossFor(labelCount: number): LossName {
   return labelCount === 2 ? 'binary_crossentropy' : 'sparse_categorical_crossentropy';
 }
 
-export async function openBatchSource(dir: string, split: SplitName): Promise<BatchSource> {
+export async function openBatchSource(dir: string, split: TableSplitName): Promise<BatchSource> {
   const manifest = await readDatasetManifest(dir);
   if (manifest.kind === 'text') {
+    if (split === 'test') {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `${dir} holds a text dataset, which has no test split.`, { file: dir, field: 'split' });
+    }
     const dataset = await ArrowDataset.open(dir, split);
     return {
       length: dataset.length,
