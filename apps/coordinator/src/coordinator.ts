@@ -78,7 +78,7 @@ import { RunDirectory, type MembershipChange, type RunSummary } from './run-dire
 import { readResumePoint } from './resume-point.js';
 import { RunTracker, aggregateStep, type ValidationResult } from './run-tracker.js';
 import { StallInspector, type Stall } from './stall-inspector.js';
-import { validationMetrics, type ValidationMetrics } from './validation-metrics.js';
+import { validationMetrics, type Selection, type ValidationMetrics } from './validation-metrics.js';
 import { BestStep } from './best-step.js';
 
 export type { CoordinatorEvent } from './coordinator-event.js';
@@ -586,17 +586,13 @@ export class Coordinator {
       // dataset has one; selection only ever looked at the validation split.
       const testSplit = this.manifest.kind !== 'text' && this.manifest.splits.test !== undefined;
       if (last && (best !== null || testSplit)) {
-        const restoreStep = best?.step() ?? null;
-        const final = await this.validate(completed, {
-          split: testSplit ? 'test' : 'validation',
-          ...(restoreStep !== null ? { restoreStep } : {}),
-        });
         const selection = best?.selection() ?? null;
-        if (selection) {
-          final.metrics.selection = selection;
-          this.log.info(selection, `restored the weights of step ${selection.step} (best validation ${selection.monitor})`);
-        }
-        out.validation = final;
+        if (selection) this.log.info(selection, `restoring the weights of step ${selection.step} (best validation ${selection.monitor})`);
+        out.validation = await this.validate(
+          completed,
+          { split: testSplit ? 'test' : 'validation', ...(selection ? { restoreStep: selection.step } : {}) },
+          selection
+        );
       }
     }
     if (last || completed % this.job.checkpointEvery === 0) {
@@ -731,7 +727,8 @@ export class Coordinator {
     };
   }
 
-  private async validate(step: number, options: EvaluateOptions = {}): Promise<ValidationResult> {
+  /** One evaluate pass; `selection` (restoreBest's final pass) is recorded with its figures. */
+  private async validate(step: number, options: EvaluateOptions = {}, selection: Selection | null = null): Promise<ValidationResult> {
     const split = options.split ?? 'validation';
     const splitRows = split === 'test' ? (this.manifest.kind === 'text' ? 0 : (this.manifest.splits.test?.rows ?? 0)) : this.manifest.splits.validation.rows;
     const maxSamples = Math.min(this.job.validationMaxSamples, splitRows);
@@ -740,7 +737,7 @@ export class Coordinator {
     const decode = this.manifest.kind === 'pairs' ? { samples: this.job.chrf.samples, maxSourceChars: this.job.chrf.maxSourceChars } : undefined;
     this.broadcast({ type: 'evaluate', generation: this.generation, step, maxSamples, batchSize, ...(decode ? { decode } : {}), ...(split === 'test' ? { split } : {}), ...options });
     const all = await this.guard(replies);
-    const metrics: ValidationMetrics = { ...validationMetrics(this.manifest, step, all), split };
+    const metrics: ValidationMetrics = { ...validationMetrics(this.manifest, step, all), split, ...(selection ? { selection } : {}) };
     const { loss, samples } = metrics;
     const bitsPerToken = loss / Math.LN2;
     // Accuracy is a classification figure; a text run's next-character accuracy is not reported.

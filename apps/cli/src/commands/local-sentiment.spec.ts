@@ -96,6 +96,7 @@ describe('seqtrain local --config datasets/jobs/sentiment-lstm.yaml', () => {
     expect(passes.every((p) => p.samples === 80)).toBe(true);
     const best = passes.reduce((a, b) => (b.loss < a.loss ? b : a));
     expect(summary.validation).toMatchObject({ split: 'test', samples: 1000, selection: { monitor: 'loss', split: 'validation', step: best.step, value: best.loss } });
+    expect(lines.at(-1)).toEqual(summary.validation.step === steps ? expect.objectContaining({ split: 'test', selection: summary.validation.selection }) : null);
     // The big learning rate makes the validation loss jump, so the last step is not the best one and
     // the final checkpoint (written after the restore) must hold the best step's weights, not the last's.
     expect(best.step).toBeLessThan(steps);
