@@ -19,7 +19,15 @@ const MAXLEN = 6;
 const CONFIG = { vocabSize: 30, maxlen: MAXLEN, embeddingDim: 8, units: 8, embeddingDropout: 0.5, dropout: 0.5, pooling: 'max', seed: 5 };
 const ROWS = 8;
 
-function batch(seed: number, rows = ROWS): TrainBatch {
+/** A token batch (the TrainBatch variant these tests build). */
+interface TokenRows {
+  x: Int32Array;
+  y: Int32Array;
+  count: number;
+  seqLen: number;
+}
+
+function batch(seed: number, rows = ROWS): TokenRows {
   const random = seededRandom(seed);
   return {
     x: Int32Array.from({ length: rows * MAXLEN }, () => 1 + Math.floor(random() * 29)),
@@ -30,7 +38,7 @@ function batch(seed: number, rows = ROWS): TrainBatch {
 }
 
 /** Rows rank, rank + 2, ... of `b`. */
-function half(b: TrainBatch, rank: number): TrainBatch {
+function half(b: TokenRows, rank: number): TrainBatch {
   const rows = Array.from({ length: b.count / 2 }, (_, i) => 2 * i + rank);
   const x = new Int32Array(rows.length * MAXLEN);
   rows.forEach((r, i) => x.set(b.x.subarray(r * MAXLEN, (r + 1) * MAXLEN), i * MAXLEN));
