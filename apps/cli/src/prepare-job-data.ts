@@ -31,13 +31,15 @@ export async function prepareJobData(job: Job, runDir: string, say: (line: strin
       input,
       out,
       seed: job.seed,
-      ...(test !== undefined ? { test } : { validationFraction: job.data.validationFraction }),
+      ...(test !== undefined ? { test } : {}),
+      ...(job.data.validationFraction !== undefined ? { validationFraction: job.data.validationFraction } : {}),
       ...(job.data.maxlen !== undefined ? { maxlen: job.data.maxlen } : {}),
       ...(job.data.vocabSize !== undefined ? { vocabSize: job.data.vocabSize } : {}),
       ...(job.data.tokenizer !== undefined ? { tokenizer: job.data.tokenizer } : {}),
     });
+    const testRows = manifest.splits.test ? ` and ${manifest.splits.test.rows} test` : '';
     say(
-      `prepared ${manifest.splits.train.rows} training and ${manifest.splits.validation.rows} validation rows (vocabulary ${manifest.vocab.length}, labels ${manifest.labels.join('/')}, maxlen ${manifest.maxlen}) in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${out}`
+      `prepared ${manifest.splits.train.rows} training and ${manifest.splits.validation.rows} validation${testRows} rows (vocabulary ${manifest.vocab.length}, labels ${manifest.labels.join('/')}, maxlen ${manifest.maxlen}) in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${out}`
     );
     return out;
   }

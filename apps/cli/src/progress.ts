@@ -86,15 +86,19 @@ export class RunProgress {
         }
         break;
       }
-      case 'validation':
+      case 'validation': {
+        // restoreBest's final pass scores the weights of the selected step (on the test split if any).
+        const selected = event.metrics?.selection;
+        const what = `${event.metrics?.split === 'test' ? 'test' : 'validation'} after step ${event.step}${selected ? ` (weights of step ${selected.step}, best validation ${selected.monitor})` : ''}`;
         this.interrupt(
           event.metrics && (event.metrics.rmse !== undefined || event.metrics.chrf !== undefined)
-            ? `validation after step ${event.step}: ${describeValidation(event.metrics)} on ${event.samples} samples`
+            ? `${what}: ${describeValidation(event.metrics)} on ${event.samples} samples`
             : event.accuracy !== null
-            ? `validation after step ${event.step}: loss ${event.loss.toFixed(4)} nats, accuracy ${(100 * event.accuracy).toFixed(1)}% on ${event.samples} samples`
-            : `validation after step ${event.step}: loss ${event.loss.toFixed(4)} nats (${event.bitsPerToken.toFixed(3)} bits/char) on ${event.samples} samples`
+            ? `${what}: loss ${event.loss.toFixed(4)} nats, accuracy ${(100 * event.accuracy).toFixed(1)}% on ${event.samples} samples`
+            : `${what}: loss ${event.loss.toFixed(4)} nats (${event.bitsPerToken.toFixed(3)} bits/char) on ${event.samples} samples`
         );
         break;
+      }
       case 'checkpoint':
         this.interrupt(`checkpoint at step ${event.step}: ${event.path}`);
         break;

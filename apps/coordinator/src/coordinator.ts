@@ -78,7 +78,8 @@ import { RunDirectory, type MembershipChange, type RunSummary } from './run-dire
 import { readResumePoint } from './resume-point.js';
 import { RunTracker, aggregateStep, type ValidationResult } from './run-tracker.js';
 import { StallInspector, type Stall } from './stall-inspector.js';
-import { validationMetrics } from './validation-metrics.js';
+import { validationMetrics, type Selection, type ValidationMetrics } from './validation-metrics.js';
+import { BestStep } from './best-step.js';
 
 export type { CoordinatorEvent } from './coordinator-event.js';
 
@@ -116,6 +117,8 @@ export class Coordinator {
   private readonly server: WebSocketServer;
   private readonly dashboard: DashboardServer | null;
   private readonly job: Job;
+  /** The job's restoreBest: the best validation pass so far. */
+  private readonly bestStep: BestStep | null;
   private readonly worldSize: number;
   private readonly runDir: RunDirectory;
   private readonly manifest: DatasetManifest;
@@ -160,6 +163,7 @@ export class Coordinator {
     this.dashboard = dashboard;
     this.dashboardUrl = dashboard?.url ?? null;
     this.job = options.job;
+    this.bestStep = options.job.restoreBest !== undefined ? new BestStep(options.job.restoreBest) : null;
     this.worldSize = options.job.workers * options.job.devicesPerWorker;
     this.world = this.worldSize;
     this.minWorld = Math.min(options.job.minWorkers ?? this.worldSize, this.worldSize);
@@ -578,7 +582,21 @@ export class Coordinator {
     const last = completed === totalSteps;
     const out: { validation?: ValidationResult; checkpoint?: string } = {};
     if (last || (this.job.validateEvery !== undefined && completed % this.job.validateEvery === 0)) {
-      out.validation = await this.validate(completed);
+      const best = this.bestStep;
+      out.validation = await this.validate(completed, best ? { snapshot: true, retain: best.step() === null ? [] : [best.step() as number] } : {});
+      best?.offer(out.validation.metrics);
+      // After the last step: the selected weights (restoreBest) scored on the test split when the
+      // dataset has one; selection only ever looked at the validation split.
+      const testSplit = this.manifest.kind !== 'text' && this.manifest.splits.test !== undefined;
+      if (last && (best !== null || testSplit)) {
+        const selection = best?.selection() ?? null;
+        if (selection) this.log.info(selection, `restoring the weights of step ${selection.step} (best validation ${selection.monitor})`);
+        out.validation = await this.validate(
+          completed,
+          { split: testSplit ? 'test' : 'validation', ...(selection ? { restoreStep: selection.step } : {}) },
+          selection
+        );
+      }
     }
     if (last || completed % this.job.checkpointEvery === 0) {
       const epoch = Math.floor((completed - 1) / stepsPerEpoch);
@@ -713,14 +731,17 @@ export class Coordinator {
     };
   }
 
-  private async validate(step: number): Promise<ValidationResult> {
-    const maxSamples = Math.min(this.job.validationMaxSamples, this.manifest.splits.validation.rows);
+  /** One evaluate pass; `selection` (restoreBest's final pass) is recorded with its figures. */
+  private async validate(step: number, options: EvaluateOptions = {}, selection: Selection | null = null): Promise<ValidationResult> {
+    const split = options.split ?? 'validation';
+    const splitRows = split === 'test' ? (this.manifest.kind === 'text' ? 0 : (this.manifest.splits.test?.rows ?? 0)) : this.manifest.splits.validation.rows;
+    const maxSamples = Math.min(this.job.validationMaxSamples, splitRows);
     const batchSize = Math.max(32, Math.ceil(this.job.globalBatch / this.world));
     const replies = this.collector.expect<EvalDone>('evalDone', step);
     const decode = this.manifest.kind === 'pairs' ? { samples: this.job.chrf.samples, maxSourceChars: this.job.chrf.maxSourceChars } : undefined;
-    this.broadcast({ type: 'evaluate', generation: this.generation, step, maxSamples, batchSize, ...(decode ? { decode } : {}) });
+    this.broadcast({ type: 'evaluate', generation: this.generation, step, maxSamples, batchSize, ...(decode ? { decode } : {}), ...(split === 'test' ? { split } : {}), ...options });
     const all = await this.guard(replies);
-    const metrics = validationMetrics(this.manifest, step, all);
+    const metrics: ValidationMetrics = { ...validationMetrics(this.manifest, step, all), split, ...(selection ? { selection } : {}) };
     const { loss, samples } = metrics;
     const bitsPerToken = loss / Math.LN2;
     // Accuracy is a classification figure; a text run's next-character accuracy is not reported.
@@ -750,6 +771,14 @@ export class Coordinator {
     pruneCheckpoints(dirname(dir), this.job.keepCheckpoints, this.log);
     return done.path;
   }
+}
+
+/** What one evaluate message asks beyond the default validation pass (protocol.ts EvaluateSchema). */
+interface EvaluateOptions {
+  split?: 'validation' | 'test';
+  restoreStep?: number;
+  snapshot?: boolean;
+  retain?: number[];
 }
 
 function rendezvousTimeoutMs(): number {

@@ -13,4 +13,5 @@ export type { RunSummary, StepMetrics } from './run-directory.js';
 export { ReplyCollector } from './reply-collector.js';
 export { Rendezvous } from './rendezvous.js';
 export { validationMetrics, describeValidation, targetRange } from './validation-metrics.js';
-export type { ValidationMetrics } from './validation-metrics.js';
+export type { Selection, ValidationMetrics } from './validation-metrics.js';
+export { BestStep } from './best-step.js';

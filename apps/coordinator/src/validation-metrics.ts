@@ -14,6 +14,9 @@
  *                   rmse = sqrt(loss) x range.
  *   pairs           chrf, copyChrf (0..100: greedy translations, and copying the source, against the
  *                   references of up to `chrf.samples` held-out pairs), decoded (how many pairs)
+ *   split           'validation' or 'test' (the dataset's test split, evaluated once after the last step)
+ *   selection       with the job's restoreBest: the step whose weights were restored and evaluated
+ *                   here, the figure that chose it and on which split (see best-step.ts)
  */
 import { SeqtrainError } from '@seqtrain/common';
 import type { DatasetManifest } from '@seqtrain/data';
@@ -32,6 +35,23 @@ export interface ValidationMetrics {
   chrf?: number;
   copyChrf?: number;
   decoded?: number;
+  split?: 'validation' | 'test';
+  selection?: Selection;
+}
+
+/** What chose the weights a final evaluation scored (the job's restoreBest). */
+export interface Selection {
+  /** The validation figure compared: lowest loss or highest accuracy. */
+  monitor: 'loss' | 'accuracy';
+  /** Always the validation split: model selection never looks at the test split. */
+  split: 'validation';
+  /** Steps completed when the chosen weights were evaluated. */
+  step: number;
+  /** The monitored figure at that step, and on how many validation samples. */
+  value: number;
+  samples: number;
+  /** The validation passes compared (steps). */
+  candidates: number[];
 }
 
 /** The spread that maps a scaled error of the target back to original units (1 for no scaling). */

@@ -13,7 +13,7 @@
  * The sampler, the step and the world-size invariance are the same for all: every loss is per sample.
  */
 import { SeqtrainError } from '@seqtrain/common';
-import { ArrowDataset, TableDataset, originalSquaredError, readDatasetManifest, type SplitName } from '@seqtrain/data';
+import { ArrowDataset, TableDataset, originalSquaredError, readDatasetManifest, type TableSplitName } from '@seqtrain/data';
 import type { PairsManifest } from '@seqtrain/data';
 import type { BatchArray, LossName, TrainBatch } from '@seqtrain/trainer';
 import { sequenceBatch, validationContext } from './text-sequence-batches.js';
@@ -59,7 +59,7 @@ export function modelTargets(modelConfig: Record<string, unknown>): 'next' | 'se
   return modelConfig['targets'] === 'sequence' ? 'sequence' : 'next';
 }
 
-export async function openBatchSource(dir: string, split: SplitName, options: BatchSourceOptions = {}): Promise<BatchSource> {
+export async function openBatchSource(dir: string, split: TableSplitName, options: BatchSourceOptions = {}): Promise<BatchSource> {
   const manifest = await readDatasetManifest(dir);
   if (options.targets === 'sequence' && manifest.kind !== 'text') {
     throw new SeqtrainError(
@@ -69,6 +69,9 @@ export async function openBatchSource(dir: string, split: SplitName, options: Ba
     );
   }
   if (manifest.kind === 'text') {
+    if (split === 'test') {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `${dir} holds a text dataset, which has no test split.`, { file: dir, field: 'split' });
+    }
     const dataset = await ArrowDataset.open(dir, split);
     if (options.targets === 'sequence') {
       const context = split === 'validation' ? validationContext(manifest, dir) : null;

@@ -9,6 +9,7 @@ import type { Logger } from '@seqtrain/common';
 import { Collective, WebSocketRingListener } from '@seqtrain/collective';
 import { DistributedSampler } from '@seqtrain/data';
 import type * as tf from '@tensorflow/tfjs-core';
+import type { WeightSnapshots } from './weight-snapshots.js';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { CommitStore, DataParallelTrainer, type TrainerState } from '@seqtrain/trainer';
 import type { RunSpec } from '@seqtrain/protocol';
@@ -28,6 +29,10 @@ export interface Session {
   listener: WebSocketRingListener;
   train: BatchSource;
   validation: BatchSource | undefined;
+  /** The dataset's `test` split, opened at its first evaluation. */
+  test: BatchSource | undefined;
+  /** Weight copies of the job's restoreBest. */
+  snapshots: WeightSnapshots;
   sampler: DistributedSampler;
   model: LayersModel;
   optimizer: tf.Optimizer;
@@ -71,6 +76,7 @@ export async function formRing(
     collective,
     loss: o.train.loss,
     beforeCollective: o.beforeCollective,
+    dropoutSeed: run.seed,
     ...(run.clipNorm !== null ? { clipNorm: run.clipNorm } : {}),
     ...(run.compression !== undefined ? { compression: run.compression } : {}),
     ...(run.bucketCapBytes !== undefined ? { bucketCapBytes: run.bucketCapBytes } : {}),

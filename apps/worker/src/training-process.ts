@@ -23,6 +23,7 @@ import { modelTargets, openBatchSource, type BatchSource } from './batch-source.
 import { CoordinatorConnection } from './coordinator-connection.js';
 import { RING_FAILURE_CODES, formRing, type RingPlace, type Session } from './ring-session.js';
 import { collectiveDelay, sampleLog } from './test-hooks.js';
+import { WeightSnapshots } from './weight-snapshots.js';
 
 export interface TrainingProcessOptions {
   /** ws:// address of the coordinator. */
@@ -191,6 +192,8 @@ async function converse(connection: CoordinatorConnection, options: TrainingProc
     await listener.close().catch(() => {});
     await session?.train.close().catch(() => {});
     await session?.validation?.close().catch(() => {});
+    await session?.test?.close().catch(() => {});
+    session?.snapshots.dispose();
   }
 }
 
@@ -221,6 +224,8 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, b
     listener,
     train,
     validation: undefined,
+    test: undefined,
+    snapshots: new WeightSnapshots(),
     model,
     optimizer,
     commits,
@@ -272,10 +277,17 @@ async function runStep(s: Session, msg: MessageOf<CoordinatorMessage, 'step'>) {
   };
 }
 
-/** Rows evenly spaced over the validation split, rank r taking every N-th of them. */
+/**
+ * Rows evenly spaced over the split (validation unless the message names test), rank r taking every
+ * N-th of them. restoreBest: `restoreStep` first sets the weights to that kept copy; `snapshot` keeps
+ * a copy of the weights evaluated here, and only the steps in `retain` survive besides it.
+ */
 async function runEvaluation(s: Session, msg: MessageOf<CoordinatorMessage, 'evaluate'>) {
-  s.validation ??= await openBatchSource(s.run.dataDir, 'validation', { targets: modelTargets(s.run.modelConfig) });
-  const rows = s.validation.length;
+  if (msg.restoreStep !== undefined) s.snapshots.restore(msg.restoreStep, s.model, s.place.rank);
+  const targets = { targets: modelTargets(s.run.modelConfig) };
+  const source =
+    msg.split === 'test' ? (s.test ??= await openBatchSource(s.run.dataDir, 'test', targets)) : (s.validation ??= await openBatchSource(s.run.dataDir, 'validation', targets));
+  const rows = source.length;
   const total = Math.min(msg.maxSamples, rows);
   const { rank, worldSize } = s.place;
   const mine: number[] = [];
@@ -286,19 +298,23 @@ async function runEvaluation(s: Session, msg: MessageOf<CoordinatorMessage, 'eva
   const original = { sum: 0, count: 0 };
   for (let i = 0; i < mine.length; i += msg.batchSize) {
     const indices = mine.slice(i, i + msg.batchSize);
-    const batch = await s.validation.getBatch(indices);
+    const batch = await source.getBatch(indices);
     const r = s.trainer.evaluate(batch);
     lossSum += r.lossSum;
     count += r.count;
     correct += r.correct;
-    if (s.validation.originalSquaredError) {
-      const e = await s.validation.originalSquaredError(indices, s.trainer.predict(batch));
+    if (source.originalSquaredError) {
+      const e = await source.originalSquaredError(indices, s.trainer.predict(batch));
       original.sum += e.sum;
       original.count += e.count;
     }
   }
-  const decoded = msg.decode ? await decodeHeldOut(s, s.validation, msg.step, msg.decode) : {};
-  const series = s.validation.originalSquaredError ? { originalSquaredErrorSum: original.sum, originalTargets: original.count } : {};
+  const decoded = msg.decode ? await decodeHeldOut(s, source, msg.step, msg.decode) : {};
+  const series = source.originalSquaredError ? { originalSquaredErrorSum: original.sum, originalTargets: original.count } : {};
+  if (msg.snapshot) {
+    s.snapshots.take(msg.step, s.model);
+    s.snapshots.retainOnly([msg.step, ...(msg.retain ?? [])]);
+  }
   return { type: 'evalDone' as const, generation: s.place.generation, rank, step: msg.step, lossSum, count, correct, ...series, ...decoded };
 }
 

@@ -14,6 +14,7 @@ export type {
   SplitInfo,
   ShardFileInfo,
   SplitName,
+  TableSplitName,
   ColumnSpec,
   ClassificationManifest,
   TimeseriesManifest,

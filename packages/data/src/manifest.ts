@@ -68,7 +68,11 @@ const tableBase = {
   source: sourceSchema,
   columns: z.array(columnSchema).min(1),
   schema: z.record(z.string(), z.string()),
-  splits: z.object({ train: splitSchema, validation: splitSchema }),
+  /**
+   * `test`: a held-out split that never selects anything (classification with both a test file and
+   * validationFraction: validation is carved from the input, for model selection; test is the file).
+   */
+  splits: z.object({ train: splitSchema, validation: splitSchema, test: splitSchema.optional() }),
 };
 
 export const CLASSIFICATION_MANIFEST_SCHEMA = z.object({
@@ -184,6 +188,8 @@ export interface Manifest {
 }
 
 export type SplitName = keyof Manifest['splits'];
+/** Splits a table (non-text) dataset may hold; `test` only when its manifest lists it. */
+export type TableSplitName = SplitName | 'test';
 
 export type ColumnSpec = z.infer<typeof columnSchema>;
 export type ClassificationManifest = z.infer<typeof CLASSIFICATION_MANIFEST_SCHEMA>;
@@ -267,8 +273,9 @@ export function parseDatasetManifest(value: unknown, file: string): DatasetManif
   }
 
   const paths = new Set<string>();
-  for (const split of ['train', 'validation'] as const) {
-    const info = manifest.splits[split];
+  for (const split of ['train', 'validation', 'test'] as const) {
+    const info = split === 'test' ? (manifest.kind === 'text' ? undefined : manifest.splits.test) : manifest.splits[split];
+    if (info === undefined) continue;
     let splitRows = 0;
     info.files.forEach((shard, i) => {
       const at = `splits.${split}.files[${i}]`;

@@ -94,6 +94,44 @@ describe('prepareClassification on 200 food reviews', () => {
     expect(Array.from(rows.columns.y?.values ?? [])).toEqual([0, 1]);
   });
 
+  it('with a test file and validationFraction: validation carved from the input (seeded, disjoint from train), the file as test', async () => {
+    const test = path.join(tmp, 'test3.tsv');
+    await writeFile(test, 'label\tproduct\ttext\ngreat\tP\tgood\nother\tP\tbad bad\nother\tP\tmeh\n');
+    const prepare = (out: string, seed: number) =>
+      prepareClassification({ input, test, out: path.join(tmp, out), vocabSize: 50, maxlen: MAXLEN, validationFraction: 0.2, seed, shards: 2 });
+    const m = await prepare('split-a', 7);
+    expect([m.splits.train.rows, m.splits.validation.rows, m.splits.test?.rows]).toEqual([160, 40, 3]);
+    const read = async (out: string, split: 'train' | 'validation' | 'test'): Promise<string[]> => {
+      const ds = await TableDataset.open(path.join(tmp, out), split);
+      const rows = await ds.getRows(Array.from({ length: ds.length }, (_, i) => i));
+      await ds.close();
+      const x = rows.columns.x?.values as Int32Array;
+      return Array.from({ length: rows.count }, (_, r) => `${rows.columns.y?.values[r]}:${x.subarray(r * MAXLEN, (r + 1) * MAXLEN).join(',')}`);
+    };
+    const train = await read('split-a', 'train');
+    const validation = await read('split-a', 'validation');
+    expect(await read('split-a', 'test')).toHaveLength(3);
+    // Disjoint: no validation row is a training row (the 200 reviews are distinct at this maxlen).
+    const trainSet = new Set(train);
+    expect(new Set([...train, ...validation]).size).toBe(200);
+    expect(validation.some((row) => trainSet.has(row))).toBe(false);
+    // Deterministic: the same seed gives the same split, another seed another one.
+    await prepare('split-b', 7);
+    expect(await read('split-b', 'validation')).toEqual(validation);
+    await prepare('split-c', 8);
+    expect(await read('split-c', 'validation')).not.toEqual(validation);
+  });
+
+  it('refuses a validationFraction outside [0, 1) and one that leaves no validation row beside a test file', async () => {
+    for (const bad of [1, -0.1, 1.5]) {
+      const err = await prepareClassification({ input, out: path.join(tmp, `bad-${bad}`), validationFraction: bad }).catch((e: unknown) => e);
+      expect((err as SeqtrainError).code).toBe('ERR_INVALID_ARGUMENT');
+      expect((err as SeqtrainError).message).toMatch(/validationFraction.*\[0, 1\)/);
+    }
+    const err = await prepareClassification({ input, test: input, out: path.join(tmp, 'bad-0'), validationFraction: 0 }).catch((e: unknown) => e);
+    expect((err as SeqtrainError).message).toContain('leaves no validation row');
+  });
+
   it('reads CSV with quoted fields and columns by index, without header', async () => {
     const csv = path.join(tmp, 'small.csv');
     await writeFile(csv, '"a, ""b""",pos\n"c\nd",neg\nb a,pos\n');

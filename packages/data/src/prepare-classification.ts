@@ -5,8 +5,11 @@
  * validation/test words never leak into it (they map to OOV_ID when unseen). Tokenizer, ids and
  * padding: see word-tokenizer.ts.
  *
- * Splits: `test` given -> train = input, validation = test file; else a seeded shuffle of the input
- * rows (permutation(rows, seed, 0), the sampler's) and the last `validationFraction` of it is validation.
+ * Splits: a seeded shuffle of the input rows (permutation(rows, seed, 0), the sampler's) whose last
+ * `validationFraction` is validation, the rest train. A `test` file alone is the validation split
+ * (train = every input row); `test` together with `validationFraction` gives three splits: train and
+ * validation carved from the input as above (validation is what model selection, e.g. keep-the-best
+ * weights, may look at), and the test file as the `test` split, which nothing selects on.
  */
 import path from 'node:path';
 import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
@@ -20,7 +23,10 @@ import { buildVocabulary, encodePadded, tokenize, type PadSide, type TokenizerKi
 
 export interface PrepareClassificationOptions {
   input: string;
-  /** A separate test file (same format and columns): becomes the validation split. */
+  /**
+   * A separate test file (same format and columns): the validation split, or with
+   * `validationFraction` also given, a separate `test` split.
+   */
   test?: string;
   out: string;
   /** Default: from the extension (.csv -> csv; .tsv/.tab/.txt -> tsv). */
@@ -40,7 +46,7 @@ export interface PrepareClassificationOptions {
   padding?: PadSide;
   /** Default 'pre' (Keras). */
   truncating?: PadSide;
-  /** Without `test`: share of shuffled rows held out. Default DEFAULTS.VALIDATION_FRACTION. */
+  /** Share of the shuffled input rows held out as validation. Default DEFAULTS.VALIDATION_FRACTION without `test`, none with it. */
   validationFraction?: number;
   seed?: number;
   shards?: number;
@@ -89,9 +95,6 @@ export async function prepareClassification(options: PrepareClassificationOption
   const seed = requireInt(RECIPE, 'seed', options.seed ?? DEFAULTS.SEED, 0, 0xffff_ffff);
   const shards = requireInt(RECIPE, 'shards', options.shards ?? 1, 1, 99_999);
   const rowsPerBatch = requireInt(RECIPE, 'rowsPerBatch', options.rowsPerBatch ?? DEFAULTS.ROWS_PER_RECORD_BATCH, 1);
-  if (options.test !== undefined && options.validationFraction !== undefined) {
-    throw badOption(RECIPE, 'validationFraction', 'cannot be combined with "test": the test file is the validation split. Drop one of them.');
-  }
   const fraction = requireFraction(RECIPE, 'validationFraction', options.validationFraction ?? DEFAULTS.VALIDATION_FRACTION);
   const header = options.header ?? true;
   const labelSpec = options.labelColumn ?? 'label';
@@ -99,19 +102,26 @@ export async function prepareClassification(options: PrepareClassificationOption
 
   const main = await readSourceText(RECIPE, 'input', input);
   const all = readRows(main.text, input, format, header, labelSpec, textSpec);
-  let train: LabeledText[];
-  let validation: LabeledText[];
+  let train: LabeledText[] = all;
+  let validation: LabeledText[] = [];
+  let test: LabeledText[] | null = null;
   let testSource: SourceInfo | null = null;
   if (options.test !== undefined) {
-    const test = await readSourceText(RECIPE, 'test', options.test);
-    testSource = test.info;
-    train = all;
-    validation = readRows(test.text, options.test, format, header, labelSpec, textSpec);
-  } else {
+    const file = await readSourceText(RECIPE, 'test', options.test);
+    testSource = file.info;
+    test = readRows(file.text, options.test, format, header, labelSpec, textSpec);
+  }
+  if (options.test === undefined || options.validationFraction !== undefined) {
     const order = permutation(all.length, seed, 0);
     const trainCount = Math.round(all.length * (1 - fraction));
     train = Array.from(order.subarray(0, trainCount), (i) => all[i] as LabeledText);
     validation = Array.from(order.subarray(trainCount), (i) => all[i] as LabeledText);
+    if (options.test !== undefined && validation.length === 0) {
+      throw badOption(RECIPE, 'validationFraction', `${fraction} of ${all.length} rows of ${input} leaves no validation row; raise it (e.g. 0.2).`);
+    }
+  } else {
+    validation = test ?? [];
+    test = null;
   }
   if (train.length === 0) throw badOption(RECIPE, 'input', `holds no training rows (${input}).`);
 
@@ -150,6 +160,7 @@ export async function prepareClassification(options: PrepareClassificationOption
     columns,
     train: encode(train, trainTokens, 'train'),
     validation: encode(validation, null, 'validation'),
+    ...(test !== null ? { test: encode(test, null, 'test') } : {}),
     shards,
     rowsPerBatch,
     onProgress: options.onProgress,

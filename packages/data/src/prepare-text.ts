@@ -44,7 +44,7 @@ const MAX_SHARDS = 99_999;
 const SHARD_NAME = /^(train|validation)-\d{5}-of-\d{5}\.arrow$/;
 export const MANIFEST_TMP_NAME = `${MANIFEST_FILE_NAME}.tmp`;
 
-export function shardFileName(split: 'train' | 'validation', index: number, count: number): string {
+export function shardFileName(split: 'train' | 'validation' | 'test', index: number, count: number): string {
   const pad = (n: number): string => String(n).padStart(5, '0');
   return `${split}-${pad(index)}-of-${pad(count)}.arrow`;
 }

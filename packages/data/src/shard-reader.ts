@@ -12,7 +12,7 @@ import { open as openFile, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { RecordBatchReader, type AsyncRecordBatchFileReader, type RecordBatch, type Schema } from 'apache-arrow';
 import { SeqtrainError } from '@seqtrain/common';
-import type { ShardFileInfo, SplitName } from './manifest.js';
+import type { ShardFileInfo, TableSplitName } from './manifest.js';
 
 /** Where a record batch sits, as given to `decode`. */
 export interface BatchLocation {
@@ -30,7 +30,7 @@ export interface DecodedShardBatch {
 
 export interface ShardReaderOptions<T extends DecodedShardBatch> {
   /** The split read, named in errors. */
-  split: SplitName;
+  split: TableSplitName;
   verifyChecksums: boolean;
   cacheBytes: number;
   /** The sentence after "does not exist." in ERR_DATA_NOT_FOUND (how to fix it). */

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
 import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
-import { readDatasetManifest, type ColumnSpec, type SplitName, type TableManifest } from './manifest.js';
+import { readDatasetManifest, type ColumnSpec, type SplitInfo, type TableManifest, type TableSplitName } from './manifest.js';
 import { corruptShard, ShardReader, type BatchLocation } from './shard-reader.js';
 import { columnWidth, tableSchemaMatches, type ColumnArray } from './table-columns.js';
 
@@ -61,16 +61,16 @@ export class TableDataset {
   readonly columns: readonly ColumnSpec[];
   private readonly reader: ShardReader<DecodedBatch>;
 
-  private constructor(manifest: TableManifest, split: SplitName, reader: ShardReader<DecodedBatch>) {
+  private constructor(manifest: TableManifest, info: SplitInfo, reader: ShardReader<DecodedBatch>) {
     this.manifest = manifest;
     this.columns = manifest.columns;
     this.reader = reader;
-    this.length = manifest.splits[split].rows;
+    this.length = info.rows;
   }
 
-  static async open(dir: string, split: SplitName, options: TableDatasetOptions = {}): Promise<TableDataset> {
-    if (split !== 'train' && split !== 'validation') {
-      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `Dataset split must be "train" or "validation", got ${JSON.stringify(split)}.`, { field: 'split' });
+  static async open(dir: string, split: TableSplitName, options: TableDatasetOptions = {}): Promise<TableDataset> {
+    if (split !== 'train' && split !== 'validation' && split !== 'test') {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `Dataset split must be "train", "validation" or "test", got ${JSON.stringify(split)}.`, { field: 'split' });
     }
     const cacheBytes = options.cacheBytes ?? DEFAULTS.DATA_CACHE_BYTES;
     if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) {
@@ -83,7 +83,15 @@ export class TableDataset {
         file: path.join(dir, 'manifest.json'),
       });
     }
-    const reader = await ShardReader.open(dir, manifest.splits[split].files, {
+    const info = manifest.splits[split];
+    if (info === undefined) {
+      throw new SeqtrainError(
+        'ERR_INVALID_ARGUMENT',
+        `${path.join(dir, 'manifest.json')} has no "${split}" split (a classification dataset gets one from a test file together with validationFraction).`,
+        { field: 'split', file: path.join(dir, 'manifest.json') }
+      );
+    }
+    const reader = await ShardReader.open(dir, info.files, {
       split,
       verifyChecksums: options.verifyChecksums ?? true,
       cacheBytes,
@@ -91,7 +99,7 @@ export class TableDataset {
       schema: { matches: (schema) => tableSchemaMatches(schema, manifest.columns), expected: JSON.stringify(manifest.schema) },
       decode: (file, location, batch) => decodeColumns(manifest.columns, file, location, batch),
     });
-    return new TableDataset(manifest, split, reader);
+    return new TableDataset(manifest, info, reader);
   }
 
   /** Rows in the given order (repeats allowed), each column as Int32Array or Float32Array with its width. */

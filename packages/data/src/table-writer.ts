@@ -22,6 +22,8 @@ export interface WriteTableOptions {
   columns: ColumnSpec[];
   train: SplitColumns;
   validation: SplitColumns;
+  /** A held-out test split (written as test-*.arrow shards, like validation's). */
+  test?: SplitColumns;
   shards: number;
   rowsPerBatch: number;
   onProgress?: (rowsWritten: number, rowsTotal: number) => void;
@@ -31,11 +33,11 @@ export interface WriteTableOptions {
  * Train gets min(shards, rows) files; validation gets max(1, round(shards × its share of all rows))
  * files (none when it is empty), as prepare text does with its fraction.
  */
-export async function writeTableSplits(options: WriteTableOptions): Promise<{ train: SplitInfo; validation: SplitInfo }> {
+export async function writeTableSplits(options: WriteTableOptions): Promise<{ train: SplitInfo; validation: SplitInfo; test?: SplitInfo }> {
   const { out, columns, shards, rowsPerBatch } = options;
   await claimOutputDir(out);
   const schema = tableSchema(columns);
-  const total = options.train.rows + options.validation.rows;
+  const total = options.train.rows + options.validation.rows + (options.test?.rows ?? 0);
   let written = 0;
   const onBatch = (rows: number): void => {
     written += rows;
@@ -51,7 +53,7 @@ export async function writeTableSplits(options: WriteTableOptions): Promise<{ tr
       yield makeTableBatch(schema, columns, rows, data);
     }
   }
-  const writeSplit = async (name: 'train' | 'validation', split: SplitColumns, count: number): Promise<SplitInfo> => {
+  const writeSplit = async (name: 'train' | 'validation' | 'test', split: SplitColumns, count: number): Promise<SplitInfo> => {
     const files: ShardFileInfo[] = [];
     for (let s = 0; s < count; s++) {
       const first = Math.floor((s * split.rows) / count);
@@ -63,11 +65,11 @@ export async function writeTableSplits(options: WriteTableOptions): Promise<{ tr
     return { rows: split.rows, files };
   };
   const trainShards = Math.max(1, Math.min(shards, options.train.rows));
-  const validationShards = options.validation.rows === 0 ? 0 : Math.max(1, Math.min(options.validation.rows, Math.round((shards * options.validation.rows) / Math.max(1, total))));
-  return {
-    train: await writeSplit('train', options.train, trainShards),
-    validation: await writeSplit('validation', options.validation, validationShards),
-  };
+  const heldOutShards = (rows: number): number => (rows === 0 ? 0 : Math.max(1, Math.min(rows, Math.round((shards * rows) / Math.max(1, total)))));
+  const train = await writeSplit('train', options.train, trainShards);
+  const validation = await writeSplit('validation', options.validation, heldOutShards(options.validation.rows));
+  if (options.test === undefined) return { train, validation };
+  return { train, validation, test: await writeSplit('test', options.test, heldOutShards(options.test.rows)) };
 }
 
 /** Writes `<out>/manifest.json` atomically (tmp + rename), so a reader never sees half a manifest. */

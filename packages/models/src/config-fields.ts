@@ -10,6 +10,8 @@ export type FieldSpec =
   | { kind: 'int'; min: number; default?: number }
   | { kind: 'seed'; default: number }
   | { kind: 'bool'; default?: boolean }
+  /** A probability in [0, 1) (dropout rates). */
+  | { kind: 'rate'; default?: number }
   | { kind: 'enum'; values: readonly string[]; default?: string };
 
 export type FieldSpecs = Readonly<Record<string, FieldSpec>>;
@@ -48,6 +50,9 @@ export function parseModelConfig<C>(model: string, specs: FieldSpecs, raw: Recor
         break;
       case 'seed':
         if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalid(model, field, 'an integer', value);
+        break;
+      case 'rate':
+        if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw invalid(model, field, 'a number in [0, 1)', value);
         break;
       case 'bool':
         if (typeof value !== 'boolean') throw invalid(model, field, 'true or false', value);

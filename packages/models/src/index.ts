@@ -26,6 +26,7 @@ export type { RandomSource } from './seeded-random.js';
 export { parseModelConfig } from './config-fields.js';
 export type { FieldSpec, FieldSpecs } from './config-fields.js';
 export { SeedSequence, EMBEDDING_INIT_LIMIT } from './seeded-layers.js';
+export { KeyedDropout, KeyedSpatialDropout1D, dropout, spatialDropout1d, mixSeed, useKeyedDropout, withDropoutNoise } from './seeded-dropout.js';
 export {
   buildSentimentLstm,
   buildSentimentBilstm,
@@ -38,7 +39,8 @@ export {
   parseSentimentConv1dConfig,
   parseSentimentCnnLstmConfig,
 } from './sentiment-models.js';
-export type { SentimentConfig, StackedSentimentConfig, ConvSentimentConfig, CnnLstmSentimentConfig } from './sentiment-models.js';
+export { POOLINGS } from './sentiment-models.js';
+export type { Pooling, SentimentConfig, StackedSentimentConfig, ConvSentimentConfig, CnnLstmSentimentConfig } from './sentiment-models.js';
 export { buildRnnClassifier, parseRnnClassifierConfig } from './rnn-classifier.js';
 export type { RnnClassifierConfig } from './rnn-classifier.js';
 export { buildTimeseriesLstm, buildTimeseriesSeq, parseTimeseriesLstmConfig, parseTimeseriesSeqConfig, TIMESERIES_HEADS } from './timeseries-models.js';

@@ -4,8 +4,8 @@
  * seed and two builds from the same config are bitwise identical, the property data parallelism
  * relies on (each rank builds its replica locally). Initializers follow Keras' defaults: uniform
  * +-0.05 embeddings, Glorot-uniform kernels, orthogonal recurrent kernels (fast-orthogonal.ts),
- * zero biases, LSTM forget-gate bias 1. No dropout anywhere: a training step must be a
- * deterministic function of weights and batch.
+ * zero biases, LSTM forget-gate bias 1. Dropout layers are seeded-dropout.ts's keyed ones: a
+ * training step stays a deterministic function of weights, batch and the trainer's noise key.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -13,6 +13,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { gru, lstm, registerRnnKernels, simpleRNN, useFastRecurrentLayers } from '@seqtrain/rnn';
 import type { RecurrentCell } from './char-lm.js';
 import { fastOrthogonal } from './fast-orthogonal.js';
+import { dropout } from './seeded-dropout.js';
 
 /** Keras' default Embedding initializer is uniform on [-0.05, 0.05]. */
 export const EMBEDDING_INIT_LIMIT = 0.05;
@@ -107,6 +108,12 @@ export function classifierHead(seeds: SeedSequence, numClasses: number, name = '
   return numClasses === 2
     ? seededDense(seeds, { name, units: 1, activation: 'sigmoid' })
     : seededDense(seeds, { name, units: numClasses, activation: 'softmax' });
+}
+
+/** Dropout(rate) (when rate > 0) then classifierHead, appended to `model`. */
+export function regularizedHead(model: tfl.Sequential, seeds: SeedSequence, numClasses: number, rate: number): void {
+  if (rate > 0) model.add(dropout({ name: 'head_dropout', rate }));
+  model.add(classifierHead(seeds, numClasses));
 }
 
 /**

@@ -64,6 +64,14 @@ describe('job schema', () => {
     expect(() => parseJob({ lrDecayTo: 1.5 })).toThrow(/lrDecayTo/);
   });
 
+  it('takes a validation fraction beside a test file, refuses one outside (0, 1), and restoreBest only with validateEvery', () => {
+    const job = parseJob({ data: { recipe: 'classification', input: 'train.tsv', test: 'test.tsv', validationFraction: 0.2 }, validateEvery: 25, restoreBest: 'loss' });
+    expect(job).toMatchObject({ data: { test: 'test.tsv', validationFraction: 0.2 }, restoreBest: 'loss' });
+    for (const bad of [0, 1, 1.5]) expect(() => parseJob({ data: { validationFraction: bad } }, 'job.yaml')).toThrow(/job\.yaml: field "data\.validationFraction" is invalid/);
+    expect(() => parseJob({ restoreBest: 'accuracy' }, 'job.yaml')).toThrow(/restoreBest "accuracy" needs validateEvery/);
+    expect(() => parseJob({ restoreBest: 'auc', validateEvery: 5 })).toThrow(/restoreBest/);
+  });
+
   it('lets flags override a file field by field', () => {
     const merged = mergeJobInputs({ data: { seqLen: 10, step: 2 }, workers: 3 }, { data: { seqLen: 20 }, workers: undefined });
     expect(parseJob(merged).data).toMatchObject({ seqLen: 20, step: 2 });

@@ -37,7 +37,11 @@ export const JobSchema = z
         recipe: z.enum(DATA_RECIPES).default('text'),
         /** The file to prepare into the run directory before training. */
         input: z.string().min(1).default('datasets/text/moby-dick.txt'),
-        /** classification: a separate test file, which becomes the validation split. */
+        /**
+         * classification: a separate test file. Alone it is the validation split; with
+         * validationFraction it is a `test` split evaluated once at the end (with restoreBest: on the
+         * selected weights) and validation is that fraction of `input` (seeded by `seed`).
+         */
         test: z.string().min(1).optional(),
         /** classification: word ids per review (padded/truncated at the front, as Keras). */
         maxlen: positiveInt.optional(),
@@ -82,7 +86,8 @@ export const JobSchema = z
          */
         validationStep: positiveInt.optional(),
         shards: positiveInt.default(DEFAULTS.SHARDS),
-        validationFraction: z.number().gt(0).lt(1).default(DEFAULTS.VALIDATION_FRACTION),
+        /** Share of the input held out as validation; absent = DEFAULTS.VALIDATION_FRACTION (none beside a classification test file). */
+        validationFraction: z.number().gt(0).lt(1).optional(),
       })
       .strict()
       .default({
@@ -91,7 +96,6 @@ export const JobSchema = z
         seqLen: DEFAULTS.SEQ_LEN,
         step: DEFAULTS.WINDOW_STEP,
         shards: DEFAULTS.SHARDS,
-        validationFraction: DEFAULTS.VALIDATION_FRACTION,
       }),
     /** Worker agents (nodes) to start locally. */
     workers: positiveInt.default(DEFAULTS.WORKERS),
@@ -147,6 +151,14 @@ export const JobSchema = z
     /** Validation runs at the end (and every `validateEvery` steps if set) over at most this many samples. */
     validationMaxSamples: positiveInt.default(DEFAULTS.VALIDATION_MAX_SAMPLES),
     validateEvery: positiveInt.optional(),
+    /**
+     * Keep the best weights, as Keras' EarlyStopping(monitor='val_' + this, restore_best_weights=True)
+     * without stopping early: every validateEvery steps each rank keeps a copy of the weights the
+     * validation split scores best ('loss' lowest, 'accuracy' highest, the earlier step on a tie); after
+     * the last step they are restored, evaluated (on the test split when the dataset has one) and
+     * checkpointed. summary.json `selection` names the step and the split it was chosen on.
+     */
+    restoreBest: z.enum(['loss', 'accuracy']).optional(),
     /**
      * Elastic training (see the README's fault-tolerance section). The world size is elastic when
      * minWorkers is below it: a rank found dead (socket closed, or silent for deadAfterMs) is dropped, the
@@ -267,6 +279,13 @@ export function parseJob(input: unknown, source = 'job'): Job {
         { field: 'data.validationStep', file: source }
       );
     }
+  }
+  if (parsed.data.restoreBest !== undefined && parsed.data.validateEvery === undefined) {
+    throw new SeqtrainError(
+      'ERR_JOB_INVALID',
+      `${source}: restoreBest "${parsed.data.restoreBest}" needs validateEvery (steps between the validation passes it chooses among), e.g. validateEvery: 25.`,
+      { field: 'validateEvery', file: source }
+    );
   }
   if (parsed.data.dashboard && parsed.data.port !== 0 && parsed.data.dashboardPort === parsed.data.port) {
     throw new SeqtrainError(

@@ -19,8 +19,9 @@ import { CheckpointDirPath, SafeAbsolutePath } from './safe-path.js';
  * 4: `evaluate` may ask for `decode` (greedy decoding of held-out pairs), `evalDone` then carries `chrf`, `copyChrf`, `decoded`.
  * 5: `evalDone` of a timeseries dataset carries `originalSquaredErrorSum` and `originalTargets` (the RMSE
  *    in original units; no longer derived from the scaled loss).
+ * 6: `evaluate` may name its `split` and carry `snapshot`, `retain`, `restoreStep` (the job's restoreBest).
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /**
  * The membership generation a message belongs to: 0 for the ranks formed at rendezvous, +1 at every
@@ -275,6 +276,16 @@ export const EvaluateSchema = z.object({
    * report chrF against the references.
    */
   decode: z.object({ samples: z.number().int().positive(), maxSourceChars: z.number().int().positive() }).optional(),
+  /** The split evaluated (default validation); `test` exists only in datasets prepared with one. */
+  split: z.enum(['validation', 'test']).optional(),
+  /**
+   * restoreBest: before evaluating, set the weights to the copy kept at `restoreStep` (for good: the
+   * checkpoint after it holds them); after evaluating, with `snapshot`, keep a copy of the weights under
+   * this step and drop every copy whose step is not in `retain` (the best step so far).
+   */
+  restoreStep: z.number().int().nonnegative().optional(),
+  snapshot: z.boolean().optional(),
+  retain: z.array(z.number().int().nonnegative()).optional(),
 });
 
 export const CheckpointSchema = z.object({

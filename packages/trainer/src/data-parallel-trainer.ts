@@ -28,8 +28,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
-// For its side effect: registers tfjs-core's op gradients, without which variableGrads fails in Node.
-import '@seqtrain/models';
+// Also for its side effect: registers tfjs-core's op gradients, without which variableGrads fails in Node.
+import { mixSeed, withDropoutNoise } from '@seqtrain/models';
 import type { CollectiveLike } from './collective-like.js';
 import { clipByGlobalNorm } from './gradient-clipping.js';
 import { flattenTensors, tensorsFromFlat, totalSize } from './flat-tensors.js';
@@ -94,6 +94,12 @@ export interface DataParallelTrainerOptions {
    * worker reports it to the coordinator's stall inspector (and tests delay a rank there).
    */
   beforeCollective?: (name: string, step: number) => void | Promise<void>;
+  /**
+   * Keys the dropout masks (models' seeded-dropout.ts): the forward pass of (step, rank, micro-batch)
+   * draws its masks from mixSeed(dropoutSeed, step, rank, micro), so a run replays with the same seed
+   * and ranks drop different units. Default DEFAULTS.SEED. No effect on models without dropout.
+   */
+  dropoutSeed?: number;
 }
 
 /** Samples per forward pass in evaluate(): bounds activation memory for large validation sets. */
@@ -119,10 +125,12 @@ export class DataParallelTrainer {
   readonly compression: 'none' | 'fp16' | 'bf16';
   readonly lrSchedule: LrSchedule;
   private readonly beforeCollective: DataParallelTrainerOptions['beforeCollective'];
+  readonly dropoutSeed: number;
 
   constructor(options: DataParallelTrainerOptions) {
     const { model, optimizer, collective, clipNorm, loss = 'sparse_categorical_crossentropy' } = options;
     this.beforeCollective = options.beforeCollective;
+    this.dropoutSeed = options.dropoutSeed ?? DEFAULTS.SEED;
     if (!LOSSES.includes(loss)) {
       throw new SeqtrainError('ERR_INVALID_ARGUMENT', `loss must be one of ${LOSSES.join(', ')}; got ${JSON.stringify(loss)}.`, { field: 'loss' });
     }
@@ -202,6 +210,7 @@ export class DataParallelTrainer {
    * states as initialState) runs through model.execute: tfjs-layers 4.22's model.apply refuses such a
    * graph ("When inputs is an array, neither initialState or constants should be provided"). execute
    * runs in inference mode, which is the same function for these models (they have no dropout).
+   * Training-mode dropout masks are keyed by the caller (withDropoutNoise in localGradients).
    */
   private forward(xs: tf.Tensor | tf.Tensor[], training: boolean): tf.Tensor {
     if (Array.isArray(xs)) return this.model.execute(xs, this.model.outputs[0]?.name ?? '') as tf.Tensor;
@@ -213,7 +222,7 @@ export class DataParallelTrainer {
    * tensor per bucket (the scaled gradients in the bucket plan's layout) and the scaled loss. The
    * caller disposes them.
    */
-  private localGradients(batch: TrainBatch, scale: number): { buckets: tf.Tensor1D[]; scaledLoss: tf.Scalar } {
+  private localGradients(batch: TrainBatch, scale: number, step: number): { buckets: tf.Tensor1D[]; scaledLoss: tf.Scalar } {
     const variables = this.trainableVariables();
     return tf.tidy(() => {
       const { xs, ys } = batchTensors(batch);
@@ -225,10 +234,15 @@ export class DataParallelTrainer {
         const n = Math.min(micro, batch.count - start);
         const microXs = Array.isArray(xs) ? xs.map((x) => rows(x, start, n)) : rows(xs, start, n);
         const microYs = rows(ys, start, n);
-        const { value, grads } = tf.variableGrads(() => {
-          const output = this.forward(microXs, true);
-          return tf.mul(tf.sum(perSampleLoss(this.loss, output, microYs)), scale) as tf.Scalar;
-        }, variables);
+        const noiseKey = mixSeed(this.dropoutSeed, step, this.collective.rank, start);
+        const { value, grads } = tf.variableGrads(
+          () =>
+            withDropoutNoise(noiseKey, () => {
+              const output = this.forward(microXs, true);
+              return tf.mul(tf.sum(perSampleLoss(this.loss, output, microYs)), scale) as tf.Scalar;
+            }),
+          variables
+        );
         const parts = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
         sums = sums ? sums.map((sum, i) => tf.add(sum, parts[i] as tf.Tensor)) : parts;
         lossTotal = lossTotal ? (tf.add(lossTotal, value) as tf.Scalar) : value;
@@ -270,7 +284,7 @@ export class DataParallelTrainer {
     let loss = NaN;
     if (batch.count > 0) {
       const scale = worldSize / ctx.globalCount;
-      const { buckets, scaledLoss } = this.localGradients(batch, scale);
+      const { buckets, scaledLoss } = this.localGradients(batch, scale, ctx.step);
       try {
         await this.beforeCollective?.(GRADS_COLLECTIVE, ctx.step);
         // Read back bucket by bucket, starting each bucket's all-reduce at once: the ring moves

@@ -1,12 +1,15 @@
 /**
  * End to end for a classifier: the shipped sentiment job file (datasets/jobs/sentiment-lstm.yaml) through
  * `seqtrain local` as child processes, on a slice of the shipped food reviews prepared with the
- * classification recipe; a coordinator, worker agents and training processes on loopback.
+ * classification recipe; a coordinator, worker agents and training processes on loopback. The
+ * world-size check runs the file's model with its dropout off (masks differ per rank by design); the
+ * restoreBest check runs the file as shipped: validation carved from train, test split, kept weights.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { RUN_TIMEOUT_MS, maxAbsDiff, seqtrain, weightsOf } from './cli-e2e.testing.js';
 import { REPO_ROOT } from '../paths.js';
 
@@ -21,12 +24,20 @@ function slice(file: string, rows: number): string {
 
 let root: string;
 let dataDir: string;
+let plainJob: string;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'seqtrain-sentiment-e2e-'));
   writeFileSync(join(root, 'train.tsv'), slice('datasets/sentiment/train.tsv', TRAIN_REVIEWS));
   writeFileSync(join(root, 'test.tsv'), slice('datasets/sentiment/test.tsv', TEST_REVIEWS));
   dataDir = join(root, 'data');
+  // The shipped file with its regularisation and selection off: the family's world-size invariance.
+  const shipped = parseYaml(readFileSync(JOB_FILE, 'utf8')) as { model: { config: Record<string, unknown> }; validateEvery?: number; restoreBest?: string };
+  shipped.model.config = { ...shipped.model.config, embeddingDropout: 0, dropout: 0 };
+  delete shipped.validateEvery;
+  delete shipped.restoreBest;
+  plainJob = join(root, 'plain.json');
+  writeFileSync(plainJob, JSON.stringify(shipped));
   const r = await seqtrain(['prepare', 'classification', '--input', 'train.tsv', '--test', 'test.tsv', '--out', dataDir, '--maxlen', '40', '--vocab-size', '2000'], root);
   expect(r.code, r.stderr).toBe(0);
 }, RUN_TIMEOUT_MS);
@@ -35,7 +46,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('seqtrain local --config datasets/jobs/sentiment-lstm.yaml', () => {
   it('trains the sentiment LSTM data-parallel, reports validation accuracy, and gives the same weights with 1 and 2 workers (SGD)', async () => {
-    const common = ['local', '--config', JOB_FILE, '--data', dataDir, '--steps', '5', '--seed', '7', '--optimizer', 'sgd', '--lr', '0.5', '--units', '16', '--embedding-dim', '8', '--no-progress', '--no-dashboard'];
+    const common = ['local', '--config', plainJob, '--data', dataDir, '--steps', '5', '--seed', '7', '--optimizer', 'sgd', '--lr', '0.5', '--units', '16', '--embedding-dim', '8', '--no-progress', '--no-dashboard'];
     const one = await seqtrain([...common, '--workers', '1', '--out', join(root, 'w1')], root);
     expect(one.code, one.stderr).toBe(0);
     const two = await seqtrain([...common, '--workers', '2', '--out', join(root, 'w2')], root);
@@ -67,5 +78,31 @@ describe('seqtrain local --config datasets/jobs/sentiment-lstm.yaml', () => {
     expect(s2.initialLoss).toBeCloseTo(s1.initialLoss, 4);
     expect(s1.finalLoss).toBeLessThan(s1.initialLoss);
   }, 2 * RUN_TIMEOUT_MS);
+
+  it('as shipped: selects on the validation split carved from train, restores those weights, scores them on the test split', async () => {
+    const out = join(root, 'best');
+    const steps = 8;
+    const r = await seqtrain(
+      ['local', '--config', JOB_FILE, '--input', 'train.tsv', '--steps', String(steps), '--validate-every', '1', '--checkpoint-every', '1', '--keep-checkpoints', '20',
+        '--optimizer', 'sgd', '--lr', '40', '--units', '8', '--embedding-dim', '8', '--no-progress', '--no-dashboard', '--out', out],
+      root
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    const lines = readFileSync(join(out, 'validation.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const passes = lines.filter((l) => l.split === 'validation');
+    // 400 reviews: 20% (80) validation; the shipped test.tsv (1,000 reviews) only in the one test pass.
+    expect(passes.map((p) => p.step)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
+    expect(passes.every((p) => p.samples === 80)).toBe(true);
+    const best = passes.reduce((a, b) => (b.loss < a.loss ? b : a));
+    expect(summary.validation).toMatchObject({ split: 'test', samples: 1000, selection: { monitor: 'loss', split: 'validation', step: best.step, value: best.loss } });
+    expect(lines.at(-1)).toEqual(summary.validation.step === steps ? expect.objectContaining({ split: 'test', selection: summary.validation.selection }) : null);
+    // The big learning rate makes the validation loss jump, so the last step is not the best one and
+    // the final checkpoint (written after the restore) must hold the best step's weights, not the last's.
+    expect(best.step).toBeLessThan(steps);
+    const stepDir = (n: number) => join(out, 'checkpoints', `step-${String(n).padStart(7, '0')}`);
+    expect(maxAbsDiff(weightsOf(summary.checkpoint), weightsOf(stepDir(best.step)))).toBe(0);
+    expect(maxAbsDiff(weightsOf(stepDir(steps - 1)), weightsOf(stepDir(best.step)))).toBeGreaterThan(0);
+  }, RUN_TIMEOUT_MS);
 });
 
