@@ -14,6 +14,7 @@ import { SeqtrainError } from '@seqtrain/common';
 import { prepareMpiReference } from './mpi-reference.js';
 import { jsonRow, tableHeader, tableRow, type AllreduceBenchRow } from './bench-table.js';
 import { WorkerGroup } from './worker-group.js';
+import { checkRanksAndSizes } from './bench-sizes.js';
 
 export interface AllreduceBenchOptions {
   /** World sizes to measure, each at least 2. */
@@ -107,12 +108,7 @@ function validate(options: AllreduceBenchOptions, iterations: number, warmup: nu
   const bad = (field: string, message: string): never => {
     throw new SeqtrainError('ERR_INVALID_ARGUMENT', message, { field });
   };
-  if (!Array.isArray(options.ranks) || options.ranks.length === 0) bad('ranks', 'ranks must list at least one world size, e.g. [2, 3, 4].');
-  for (const n of options.ranks) if (!Number.isInteger(n) || n < 2) bad('ranks', `Every world size must be an integer of at least 2 (a ring needs two ranks), got ${n}.`);
-  if (!Array.isArray(options.sizesBytes) || options.sizesBytes.length === 0) bad('sizes', 'sizesBytes must list at least one payload size in bytes.');
-  for (const bytes of options.sizesBytes) {
-    if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % 4 !== 0) bad('sizes', `Every size must be a positive multiple of 4 bytes (float32 elements), got ${bytes}.`);
-  }
+  checkRanksAndSizes(options.ranks, options.sizesBytes);
   if (!Number.isInteger(iterations) || iterations < 1) bad('iterations', `iterations must be an integer of at least 1, got ${iterations}.`);
   if (!Number.isInteger(warmup) || warmup < 0) bad('warmup', `warmup must be a non-negative integer, got ${warmup}.`);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) bad('timeoutMs', `timeoutMs must be a positive integer, got ${timeoutMs}.`);

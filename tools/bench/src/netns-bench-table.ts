@@ -6,6 +6,7 @@
  */
 import type { WireCompression } from '@seqtrain/collective';
 import { formatSize } from './parse-size.js';
+import { fixedWidthLine, WIRE_NAMES } from './fixed-width.js';
 
 export interface NetnsAllreduceBenchRow {
   ranks: number;
@@ -40,10 +41,8 @@ const COLUMNS = [
   { title: 'max |err| vs f64', width: 16 },
 ] as const;
 
-const WIRE_NAMES: Record<WireCompression, string> = { none: 'fp32', fp16: 'fp16', bf16: 'bf16' };
-
 function line(cells: string[]): string {
-  return cells.map((cell, i) => cell.padStart(COLUMNS[i]?.width ?? 0)).join('  ');
+  return fixedWidthLine(COLUMNS, cells);
 }
 
 export function netnsTableHeader(): string {

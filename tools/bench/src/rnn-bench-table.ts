@@ -2,6 +2,7 @@
  * Output of the recurrent-layer bench: a fixed-width table for people, or one JSON object per row
  * per line for scripts. GFLOP/s use GFLOP = 1e9 floating-point operations (rnn-bench.ts states the count).
  */
+import { fixedWidthLine } from './fixed-width.js';
 
 export interface RnnBenchRow {
   cell: 'lstm' | 'gru';
@@ -41,7 +42,7 @@ const COLUMNS = [
 ] as const;
 
 function line(cells: string[]): string {
-  return cells.map((cell, i) => cell.padStart(COLUMNS[i]?.width ?? 0)).join('  ');
+  return fixedWidthLine(COLUMNS, cells);
 }
 
 export function rnnTableHeader(): string {
