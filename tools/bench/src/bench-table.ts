@@ -6,7 +6,7 @@
  */
 import type { WireCompression } from '@seqtrain/collective';
 import { formatSize } from './parse-size.js';
-import { fixedWidthLine, WIRE_NAMES } from './fixed-width.js';
+import { fixedWidthHeader, fixedWidthLine, WIRE_NAMES } from './fixed-width.js';
 
 export interface AllreduceBenchRow {
   ranks: number;
@@ -52,18 +52,14 @@ const COLUMNS = [
   { title: 'busbw/MPI', width: 9 },
 ] as const;
 
-function line(cells: string[]): string {
-  return fixedWidthLine(COLUMNS, cells);
-}
-
 export function tableHeader(): string {
-  return line(COLUMNS.map((c) => c.title));
+  return fixedWidthHeader(COLUMNS);
 }
 
 export function tableRow(row: AllreduceBenchRow): string {
   const gbps = (bytesPerSecond: number): string => (bytesPerSecond / 1e9).toFixed(3);
   const mpi = 'busbw' in row.mpi ? row.mpi : undefined;
-  return line([
+  return fixedWidthLine(COLUMNS, [
     String(row.ranks),
     formatSize(row.bytes),
     WIRE_NAMES[row.compression],

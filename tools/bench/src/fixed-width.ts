@@ -13,6 +13,11 @@ export interface FixedWidthColumn {
 /** The wire encodings as the tables name them ('none' is plain float32). */
 export const WIRE_NAMES: Record<WireCompression, string> = { none: 'fp32', fp16: 'fp16', bf16: 'bf16' };
 
+/** The header line: each column's title in its width. */
+export function fixedWidthHeader(columns: readonly FixedWidthColumn[]): string {
+  return fixedWidthLine(columns, columns.map((c) => c.title));
+}
+
 export function fixedWidthLine(columns: readonly FixedWidthColumn[], cells: readonly string[]): string {
   return cells.map((cell, i) => cell.padStart(columns[i]?.width ?? 0)).join('  ');
 }

@@ -6,7 +6,7 @@
  */
 import type { WireCompression } from '@seqtrain/collective';
 import { formatSize } from './parse-size.js';
-import { fixedWidthLine, WIRE_NAMES } from './fixed-width.js';
+import { fixedWidthHeader, fixedWidthLine, WIRE_NAMES } from './fixed-width.js';
 
 export interface NetnsAllreduceBenchRow {
   ranks: number;
@@ -41,18 +41,14 @@ const COLUMNS = [
   { title: 'max |err| vs f64', width: 16 },
 ] as const;
 
-function line(cells: string[]): string {
-  return fixedWidthLine(COLUMNS, cells);
-}
-
 export function netnsTableHeader(): string {
-  return line(COLUMNS.map((c) => c.title));
+  return fixedWidthHeader(COLUMNS);
 }
 
 export function netnsTableRow(row: NetnsAllreduceBenchRow): string {
   const gbps = (bytesPerSecond: number): string => (bytesPerSecond / 1e9).toFixed(4);
   const linkBytesPerSecond = row.link.bitsPerSecond / 8;
-  return line([
+  return fixedWidthLine(COLUMNS, [
     String(row.ranks),
     formatSize(row.bytes),
     WIRE_NAMES[row.compression],

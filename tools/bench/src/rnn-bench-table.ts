@@ -2,7 +2,7 @@
  * Output of the recurrent-layer bench: a fixed-width table for people, or one JSON object per row
  * per line for scripts. GFLOP/s use GFLOP = 1e9 floating-point operations (rnn-bench.ts states the count).
  */
-import { fixedWidthLine } from './fixed-width.js';
+import { fixedWidthHeader, fixedWidthLine } from './fixed-width.js';
 
 export interface RnnBenchRow {
   cell: 'lstm' | 'gru';
@@ -41,16 +41,12 @@ const COLUMNS = [
   { title: 'of matmul', width: 9 },
 ] as const;
 
-function line(cells: string[]): string {
-  return fixedWidthLine(COLUMNS, cells);
-}
-
 export function rnnTableHeader(): string {
-  return line(COLUMNS.map((c) => c.title));
+  return fixedWidthHeader(COLUMNS);
 }
 
 export function rnnTableRow(row: RnnBenchRow): string {
-  return line([
+  return fixedWidthLine(COLUMNS, [
     row.cell,
     String(row.units),
     String(row.T),
