@@ -299,12 +299,12 @@ async function runEvaluation(s: Session, msg: MessageOf<CoordinatorMessage, 'eva
   for (let i = 0; i < mine.length; i += msg.batchSize) {
     const indices = mine.slice(i, i + msg.batchSize);
     const batch = await source.getBatch(indices);
-    const r = s.trainer.evaluate(batch);
+    const r = s.trainer.evaluate(batch, { outputs: source.originalSquaredError !== undefined });
     lossSum += r.lossSum;
     count += r.count;
     correct += r.correct;
-    if (source.originalSquaredError) {
-      const e = await source.originalSquaredError(indices, s.trainer.predict(batch));
+    if (source.originalSquaredError && r.outputs) {
+      const e = await source.originalSquaredError(indices, r.outputs);
       original.sum += e.sum;
       original.count += e.count;
     }

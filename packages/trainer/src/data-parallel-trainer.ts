@@ -335,18 +335,22 @@ export class DataParallelTrainer {
   /**
    * Sum of per-sample losses, the count, and how many predictions were right on this rank (the caller
    * reduces across ranks). No weight change. For the token loss the sum and the count are over scored
-   * tokens, not samples (lossTerms in per-sample-loss.ts).
+   * tokens, not samples (lossTerms in per-sample-loss.ts). With `outputs` it also returns the model's
+   * outputs, flattened row-major as predict() gives them, from the same forward pass (a metric that is
+   * not a function of the loss, e.g. a series' RMSE in original units, then costs no second pass).
    */
-  evaluate(batch: TrainBatch): { lossSum: number; count: number; correct: number } {
+  evaluate(batch: TrainBatch, options: { outputs?: boolean } = {}): { lossSum: number; count: number; correct: number; outputs?: Float32Array } {
     checkBatch(batch, this.collective.rank);
     let lossSum = 0;
     let count = 0;
     let correct = 0;
+    const parts: Float32Array[] = [];
     for (let start = 0; start < batch.count; start += EVAL_CHUNK_SAMPLES) {
       const n = Math.min(EVAL_CHUNK_SAMPLES, batch.count - start);
       const [chunkLoss, chunkCount, chunkCorrect] = tf.tidy(() => {
         const { xs, ys } = batchTensors(sliceBatch(batch, start, n));
         const output = this.forward(xs, false);
+        if (options.outputs) parts.push(Float32Array.from(output.dataSync()));
         const terms = lossTerms(this.loss, output, ys);
         return [terms.sum.dataSync()[0] ?? NaN, terms.count.dataSync()[0] ?? 0, correctCount(this.loss, output, ys).dataSync()[0] ?? 0] as const;
       });
@@ -354,7 +358,7 @@ export class DataParallelTrainer {
       count += chunkCount;
       correct += chunkCorrect;
     }
-    return { lossSum, count, correct };
+    return options.outputs ? { lossSum, count, correct, outputs: concatFloat32(parts) } : { lossSum, count, correct };
   }
 
   /**
@@ -368,13 +372,7 @@ export class DataParallelTrainer {
       const n = Math.min(EVAL_CHUNK_SAMPLES, batch.count - start);
       parts.push(tf.tidy(() => Float32Array.from(this.forward(batchTensors(sliceBatch(batch, start, n)).xs, false).dataSync())));
     }
-    const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
-    let offset = 0;
-    for (const p of parts) {
-      out.set(p, offset);
-      offset += p.length;
-    }
-    return out;
+    return concatFloat32(parts);
   }
 
   /** Optimizer state for checkpoints (see optimizer-state.ts for the layout). */
@@ -386,4 +384,14 @@ export class DataParallelTrainer {
   setOptimizerState(state: OptimizerState, source = 'optimizer state'): Promise<void> {
     return writeOptimizerState(this.optimizer, state, this.trainableShapes(), source);
   }
+}
+
+function concatFloat32(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }

@@ -141,6 +141,11 @@ describe('DataParallelTrainer on TensorBatches: 1 rank x 7 samples vs 2 ranks (4
     expect(outputs).toHaveLength(9);
     const mse = Array.from(outputs).reduce((sum, v, i) => sum + (v - target[i]!) ** 2, 0);
     expect(trainer.evaluate(batch).lossSum).toBeCloseTo(mse, 5);
+    // evaluate's own outputs (one forward pass for loss and outputs) are predict's, bit for bit.
+    const both = trainer.evaluate(batch, { outputs: true });
+    expect(both.outputs).toEqual(outputs);
+    expect(both.lossSum).toBe(trainer.evaluate(batch).lossSum);
+    expect(trainer.evaluate(batch).outputs).toBeUndefined();
   });
 
   it('refuses a target whose size does not match the count, naming the field', async () => {
