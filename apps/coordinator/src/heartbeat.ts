@@ -10,11 +10,19 @@
  * ranks on two busy cores kept two ranks silent for over 10 s. So the allowed silence is per
  * connection (limitMs): the coordinator gives a rank it awaits a reply from the longer stall-abort
  * limit, and deadAfterMs otherwise.
+ *
+ * At most one ping is in flight per connection: the next goes out only once the last was answered.
+ * A blocked rank's socket therefore never holds a backlog of pings, which matters because ws (since
+ * 8.23, maxPendingAutoPongs = 60) terminates a socket that finds 60 or more unanswered pings when its
+ * event loop resumes: measured, a rank that decoded seq2seq validation for minutes (one ping per second
+ * piling up) cut its own control connection (close 1006) the moment it awaited the next all-reduce.
  */
 import type { WebSocket } from 'ws';
 
 export class HeartbeatMonitor {
   private readonly lastSeen = new Map<WebSocket, number>();
+  /** Connections with a ping sent and not yet answered by a pong. */
+  private readonly awaitingPong = new Set<WebSocket>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -32,18 +40,26 @@ export class HeartbeatMonitor {
     const seen = (): void => {
       if (this.lastSeen.has(ws)) this.lastSeen.set(ws, Date.now());
     };
-    ws.on('pong', seen);
+    ws.on('pong', () => {
+      this.awaitingPong.delete(ws);
+      seen();
+    });
     ws.on('message', seen);
-    ws.once('close', () => this.lastSeen.delete(ws));
+    ws.once('close', () => {
+      this.lastSeen.delete(ws);
+      this.awaitingPong.delete(ws);
+    });
   }
 
   unwatch(ws: WebSocket): void {
     this.lastSeen.delete(ws);
+    this.awaitingPong.delete(ws);
   }
 
   stop(): void {
     clearInterval(this.timer);
     this.lastSeen.clear();
+    this.awaitingPong.clear();
   }
 
   private tick(): void {
@@ -52,8 +68,10 @@ export class HeartbeatMonitor {
       const silentMs = now - seen;
       if (silentMs >= this.limitMs(ws)) {
         this.lastSeen.delete(ws);
+        this.awaitingPong.delete(ws);
         this.onDead(ws, silentMs);
-      } else if (ws.readyState === ws.OPEN) {
+      } else if (ws.readyState === ws.OPEN && !this.awaitingPong.has(ws)) {
+        this.awaitingPong.add(ws);
         ws.ping();
       }
     }
