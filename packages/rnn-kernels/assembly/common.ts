@@ -39,8 +39,13 @@ export function flushRange(p: usize, n: i32): void {
 
 /** dst[k*rows + j] = src[j*ld + k] for j < rows, k < cols: dst = the [rows,cols] block of src, transposed. */
 export function transpose(src: usize, ld: i32, rows: i32, cols: i32, dst: usize): void {
+  transposeLd(src, ld, rows, cols, dst, rows);
+}
+
+/** transpose() into a destination with leading dimension ldd >= rows: dst[k*ldd + j] = src[j*ld + k]. */
+export function transposeLd(src: usize, ld: i32, rows: i32, cols: i32, dst: usize, ldd: i32): void {
   for (let j = 0; j < rows; j++) {
-    for (let k = 0; k < cols; k++) put(dst, k * rows + j, at(src, j * ld + k));
+    for (let k = 0; k < cols; k++) put(dst, k * ldd + j, at(src, j * ld + k));
   }
 }
 

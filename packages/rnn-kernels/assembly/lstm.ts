@@ -1,11 +1,14 @@
 // LSTM recurrence over the whole sequence (contract: src/types.ts). Per step one gemm [B,H]x[H,4H] into the
 // step's gate block (pre-filled with xp), then the gate nonlinearities in place.
-import { addRange, flushRange, ld, present, st, transpose } from './common';
+// ldu (forward), ldut and ldx (backward) are the leading dimensions of u [H,4H], of the scratch ut [4H,H]
+// and of dxp's rows [T*B, 4H]: the JS side pads rows whose byte length is a multiple of 256 (each is a
+// gemm's B operand; src/padded-leading-dim.ts says why).
+import { addRange, flushRange, ld, present, st, transposeLd } from './common';
 import { one, flushV, raGradV, raV, tanhV } from './vmath';
 import { gemm } from './gemm';
 
 export function lstmForward(
-  T: i32, B: i32, H: i32, xp: usize, u: usize, h0: usize, c0: usize, mask: usize, h: usize, c: usize, gates: usize, hard: i32
+  T: i32, B: i32, H: i32, xp: usize, u: usize, ldu: i32, h0: usize, c0: usize, mask: usize, h: usize, c: usize, gates: usize, hard: i32
 ): void {
   const G = 4 * H;
   const BH = B * H;
@@ -14,7 +17,7 @@ export function lstmForward(
     const cp = t == 0 ? c0 : c + (<usize>((t - 1) * BH) << 2);
     const gt = gates + (<usize>(t * B * G) << 2);
     memory.copy(gt, xp + (<usize>(t * B * G) << 2), <usize>(B * G) << 2);
-    gemm(B, G, H, hp, H, 1, u, G, gt, G, 1);
+    gemm(B, G, H, hp, H, 1, u, ldu, gt, G, 1);
     for (let b = 0; b < B; b++) {
       const so = t * BH + b * H;
       const sp = b * H;
@@ -49,24 +52,24 @@ export function lstmForward(
  * du ([H,4H], zeroed by the caller) is accumulated when non-zero.
  */
 export function lstmBackward(
-  T: i32, B: i32, H: i32, u: usize, ut: usize, h0: usize, c0: usize, mask: usize, h: usize, c: usize, gates: usize,
-  dh: usize, dcn: usize, dhn: usize, dht: usize, dxp: usize, du: usize, hard: i32
+  T: i32, B: i32, H: i32, u: usize, ut: usize, ldut: i32, h0: usize, c0: usize, mask: usize, h: usize, c: usize, gates: usize,
+  dh: usize, dcn: usize, dhn: usize, dht: usize, dxp: usize, ldx: i32, du: usize, hard: i32
 ): void {
   const G = 4 * H;
   const BH = B * H;
-  transpose(u, G, H, G, ut);
+  transposeLd(u, G, H, G, ut, ldut);
   memory.fill(dhn, 0, <usize>BH << 2);
   flushRange(dcn, BH);
   for (let t = T - 1; t >= 0; t--) {
     const hp = t == 0 ? h0 : h + (<usize>((t - 1) * BH) << 2);
     const cp = t == 0 ? c0 : c + (<usize>((t - 1) * BH) << 2);
-    const dxt = dxp + (<usize>(t * B * G) << 2);
+    const dxt = dxp + (<usize>(t * B * ldx) << 2);
     const gt = gates + (<usize>(t * B * G) << 2);
     for (let b = 0; b < B; b++) {
       const sr = b * H;
       const so = t * BH + sr;
       addRange(dht + (<usize>sr << 2), dh + (<usize>so << 2), dhn + (<usize>sr << 2), H);
-      const d = dxt + (<usize>(b * G) << 2);
+      const d = dxt + (<usize>(b * ldx) << 2);
       if (!present(mask, t, B, b)) {
         memory.fill(d, 0, <usize>G << 2);
         continue;
@@ -89,12 +92,12 @@ export function lstmBackward(
         j += full ? 4 : 1;
       }
     }
-    gemm(B, H, G, dxt, G, 1, ut, H, dhn, H, 0);
+    gemm(B, H, G, dxt, ldx, 1, ut, ldut, dhn, H, 0);
     for (let b = 0; b < B; b++) {
       if (!present(mask, t, B, b)) memory.copy(dhn + (<usize>(b * H) << 2), dht + (<usize>(b * H) << 2), <usize>H << 2);
     }
     flushRange(dhn, BH);
-    if (du != 0) gemm(H, G, B, hp, 1, H, dxt, G, du, G, 1);
+    if (du != 0) gemm(H, G, B, hp, 1, H, dxt, ldx, du, G, 1);
   }
   if (du != 0) flushRange(du, H * G);
 }

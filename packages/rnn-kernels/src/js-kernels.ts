@@ -1,5 +1,6 @@
 import { gruBackwardJs, gruForwardJs } from './js-gru.js';
 import { lstmBackwardJs, lstmForwardJs } from './js-lstm.js';
+import { matMulJs } from './js-matmul.js';
 import { simpleRnnBackwardJs, simpleRnnForwardJs } from './js-simple-rnn.js';
 import type { RnnKernels } from './types.js';
 
@@ -13,5 +14,6 @@ export function jsRnnKernels(): RnnKernels {
     gruBackward: gruBackwardJs,
     simpleRnnForward: simpleRnnForwardJs,
     simpleRnnBackward: simpleRnnBackwardJs,
+    matMul: matMulJs,
   };
 }

@@ -156,4 +156,21 @@ export interface RnnKernels {
   gruBackward(a: GruBackwardArgs): GruBackwardResult;
   simpleRnnForward(a: SimpleRnnForwardArgs): SimpleRnnForwardResult;
   simpleRnnBackward(a: SimpleRnnBackwardArgs): SimpleRnnBackwardResult;
+  /** C = op(A)·op(B) (see MatMulArgs): the products around a recurrence whose operands tfjs-wasm multiplies slowly. */
+  matMul(a: MatMulArgs): Float32Array;
+}
+
+/**
+ * C [M,N] = op(A) · op(B), row-major, op(X) = X or Xᵀ: A is [M,K] ([K,M] when transposeA), B is [K,N]
+ * ([N,K] when transposeB). Float32 storage; the result is a fresh array the caller owns. No flush of
+ * small values (a plain product, not a recurrence).
+ */
+export interface MatMulArgs {
+  M: number;
+  N: number;
+  K: number;
+  a: Float32Array;
+  b: Float32Array;
+  transposeA: boolean;
+  transposeB: boolean;
 }

@@ -1,5 +1,5 @@
 import { SeqtrainError } from '@seqtrain/common';
-import type { RecurrenceShape, RecurrentActivation, SimpleRnnActivation } from './types.js';
+import type { MatMulArgs, RecurrenceShape, RecurrentActivation, SimpleRnnActivation } from './types.js';
 
 const RECURRENT_ACTIVATIONS: readonly RecurrentActivation[] = ['sigmoid', 'hard_sigmoid'];
 const SIMPLE_ACTIVATIONS: readonly SimpleRnnActivation[] = ['tanh', 'relu', 'linear'];
@@ -118,4 +118,18 @@ export function checkSimpleRnnBackward(kernel: string, a: Common & { activation:
   const n = a.T * a.B * a.H;
   checkArray(kernel, 'h', a.h, n, '[T,B,H]');
   checkArray(kernel, 'dh', a.dh, n, '[T,B,H]');
+}
+
+/** Throws unless M, N, K are positive integers and a, b hold op(A) [M,K] and op(B) [K,N]. */
+export function checkMatMul(kernel: string, m: MatMulArgs): void {
+  for (const key of ['M', 'N', 'K'] as const) {
+    const v = m[key];
+    if (!Number.isInteger(v) || v < 1) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `${kernel}: ${key} must be a positive integer, got ${String(v)}. C [M,N] = op(A) [M,K] · op(B) [K,N].`, {
+        field: key,
+      });
+    }
+  }
+  checkArray(kernel, 'a', m.a, m.M * m.K, m.transposeA ? '[K,M]' : '[M,K]');
+  checkArray(kernel, 'b', m.b, m.K * m.N, m.transposeB ? '[N,K]' : '[K,N]');
 }

@@ -46,8 +46,36 @@ export class WasmArena {
     new Float32Array(this.memory.buffer, offsetBytes, data.length).set(data);
   }
 
+  /** Writes the [cols, rows] transpose of the row-major [rows, cols] `data`, its rows `ld` >= rows floats apart. */
+  writeTransposed(offsetBytes: number, data: Float32Array, rows: number, cols: number, ld = rows): void {
+    const dst = new Float32Array(this.memory.buffer, offsetBytes, cols * ld);
+    for (let r = 0; r < rows; r++) {
+      const from = r * cols;
+      for (let k = 0; k < cols; k++) dst[k * ld + r] = data[from + k]!;
+    }
+  }
+
+  /** Writes the row-major [rows, cols] `data` with its rows `ld` >= cols floats apart (the gap is left as is). */
+  writeRows(offsetBytes: number, data: Float32Array, rows: number, cols: number, ld: number): void {
+    if (ld === cols) {
+      this.write(offsetBytes, data);
+      return;
+    }
+    const dst = new Float32Array(this.memory.buffer, offsetBytes, rows * ld);
+    for (let r = 0; r < rows; r++) dst.set(data.subarray(r * cols, (r + 1) * cols), r * ld);
+  }
+
   zero(offsetBytes: number, floats: number): void {
     new Float32Array(this.memory.buffer, offsetBytes, floats).fill(0);
+  }
+
+  /** A copy the caller owns of the [rows, cols] matrix stored with its rows `ld` >= cols floats apart. */
+  readRows(offsetBytes: number, rows: number, cols: number, ld: number): Float32Array {
+    if (ld === cols) return this.read(offsetBytes, rows * cols);
+    const src = new Float32Array(this.memory.buffer, offsetBytes, rows * ld);
+    const out = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) out.set(src.subarray(r * ld, r * ld + cols), r * cols);
+    return out;
   }
 
   /** A copy the caller owns. */

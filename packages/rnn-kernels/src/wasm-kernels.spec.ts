@@ -9,11 +9,13 @@ const wasm = () => createRnnKernels('wasm-simd');
 
 describeKernelSuite('wasm-simd kernels', wasm);
 
-// Shapes that exercise the 4-row x 8-column register blocks, their row and column tails, and odd sizes.
+// Shapes that exercise the 4-row x 8-column register blocks, their row and column tails, odd sizes, and
+// padded gemm rows (H=16: u's rows of 4H = 64 floats; H=64: the backward's ut rows; padded-leading-dim.ts).
 const SHAPES = [
   { T: 6, B: 9, H: 13 },
   { T: 3, B: 16, H: 32 },
   { T: 2, B: 5, H: 8 },
+  { T: 2, B: 3, H: 64 },
 ];
 const AGREEMENT = 1e-5;
 

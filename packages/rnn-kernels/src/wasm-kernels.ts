@@ -9,6 +9,7 @@ import type {
   LstmBackwardResult,
   LstmForwardArgs,
   LstmForwardResult,
+  MatMulArgs,
   RnnKernels,
   SimpleRnnActivation,
   SimpleRnnBackwardArgs,
@@ -16,7 +17,16 @@ import type {
   SimpleRnnForwardArgs,
   SimpleRnnForwardResult,
 } from './types.js';
-import { checkGruBackward, checkGruForward, checkLstmBackward, checkLstmForward, checkSimpleRnnBackward, checkSimpleRnnForward } from './validate.js';
+import {
+  checkGruBackward,
+  checkGruForward,
+  checkLstmBackward,
+  checkLstmForward,
+  checkMatMul,
+  checkSimpleRnnBackward,
+  checkSimpleRnnForward,
+} from './validate.js';
+import { paddedLeadingDim } from './padded-leading-dim.js';
 import { wasmApi, type WasmMemory } from './wasm-api.js';
 import { WasmArena } from './wasm-arena.js';
 
@@ -30,10 +40,10 @@ export const WASM_FILE_URL = new URL('../dist/rnn-kernels.wasm', import.meta.url
 interface WasmExports {
   memory: WasmMemory;
   heapBase(): number;
-  lstmForward(T: number, B: number, H: number, xp: number, u: number, h0: number, c0: number, mask: number, h: number, c: number, gates: number, hard: number): void;
+  lstmForward(T: number, B: number, H: number, xp: number, u: number, ldu: number, h0: number, c0: number, mask: number, h: number, c: number, gates: number, hard: number): void;
   lstmBackward(
-    T: number, B: number, H: number, u: number, ut: number, h0: number, c0: number, mask: number, h: number, c: number, gates: number,
-    dh: number, dcn: number, dhn: number, dht: number, dxp: number, du: number, hard: number
+    T: number, B: number, H: number, u: number, ut: number, ldut: number, h0: number, c0: number, mask: number, h: number, c: number, gates: number,
+    dh: number, dcn: number, dhn: number, dht: number, dxp: number, ldx: number, du: number, hard: number
   ): void;
   gruForward(T: number, B: number, H: number, xp: number, u: number, h0: number, mask: number, h: number, gates: number, rh: number, hard: number): void;
   gruBackward(
@@ -44,6 +54,7 @@ interface WasmExports {
   simpleRnnBackward(
     T: number, B: number, H: number, u: number, ut: number, h0: number, mask: number, h: number, dh: number, dhn: number, dht: number, dxp: number, du: number, act: number
   ): void;
+  gemm(M: number, N: number, K: number, a: number, sam: number, sak: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
 }
 
 export type WasmLoadResult = { ok: true; kernels: RnnKernels } | { ok: false; reason: string; file: string };
@@ -81,13 +92,14 @@ function wasmRnnKernels(w: WasmExports): RnnKernels {
     checkLstmForward('lstmForward', a);
     const { T, B, H } = a;
     const n = T * B * H;
-    const m = arena.layout({ xp: 4 * n, u: 4 * H * H, h0: B * H, c0: B * H, mask: optional(a.mask), h: n, c: n, gates: 4 * n });
+    const ldu = paddedLeadingDim(4 * H);
+    const m = arena.layout({ xp: 4 * n, u: H * ldu, h0: B * H, c0: B * H, mask: optional(a.mask), h: n, c: n, gates: 4 * n });
     arena.write(m.xp, a.xp);
-    arena.write(m.u, a.u);
+    arena.writeRows(m.u, a.u, H, 4 * H, ldu);
     arena.write(m.h0, a.h0);
     arena.write(m.c0, a.c0);
     if (a.mask !== undefined) arena.write(m.mask, a.mask);
-    w.lstmForward(T, B, H, m.xp, m.u, m.h0, m.c0, a.mask ? m.mask : 0, m.h, m.c, m.gates, a.recurrentActivation === 'hard_sigmoid' ? 1 : 0);
+    w.lstmForward(T, B, H, m.xp, m.u, ldu, m.h0, m.c0, a.mask ? m.mask : 0, m.h, m.c, m.gates, a.recurrentActivation === 'hard_sigmoid' ? 1 : 0);
     return { h: arena.read(m.h, n), c: arena.read(m.c, n), gates: arena.read(m.gates, 4 * n) };
   }
 
@@ -96,9 +108,11 @@ function wasmRnnKernels(w: WasmExports): RnnKernels {
     const { T, B, H } = a;
     const n = T * B * H;
     const du = a.computeDu === true;
+    const ldut = paddedLeadingDim(H);
+    const ldx = paddedLeadingDim(4 * H);
     const m = arena.layout({
-      u: 4 * H * H, ut: 4 * H * H, h0: B * H, c0: B * H, mask: optional(a.mask), h: n, c: n, gates: 4 * n,
-      dh: n, dcn: B * H, dhn: B * H, dht: B * H, dxp: 4 * n, du: du ? 4 * H * H : 0,
+      u: 4 * H * H, ut: 4 * H * ldut, h0: B * H, c0: B * H, mask: optional(a.mask), h: n, c: n, gates: 4 * n,
+      dh: n, dcn: B * H, dhn: B * H, dht: B * H, dxp: T * B * ldx, du: du ? 4 * H * H : 0,
     });
     arena.write(m.u, a.u);
     arena.write(m.h0, a.h0);
@@ -112,10 +126,10 @@ function wasmRnnKernels(w: WasmExports): RnnKernels {
     else arena.zero(m.dcn, B * H);
     if (du) arena.zero(m.du, 4 * H * H);
     w.lstmBackward(
-      T, B, H, m.u, m.ut, m.h0, m.c0, a.mask ? m.mask : 0, m.h, m.c, m.gates,
-      m.dh, m.dcn, m.dhn, m.dht, m.dxp, du ? m.du : 0, a.recurrentActivation === 'hard_sigmoid' ? 1 : 0
+      T, B, H, m.u, m.ut, ldut, m.h0, m.c0, a.mask ? m.mask : 0, m.h, m.c, m.gates,
+      m.dh, m.dcn, m.dhn, m.dht, m.dxp, ldx, du ? m.du : 0, a.recurrentActivation === 'hard_sigmoid' ? 1 : 0
     );
-    const out: LstmBackwardResult = { dxp: arena.read(m.dxp, 4 * n), dh0: arena.read(m.dhn, B * H), dc0: arena.read(m.dcn, B * H) };
+    const out: LstmBackwardResult = { dxp: arena.readRows(m.dxp, T * B, 4 * H, ldx), dh0: arena.read(m.dhn, B * H), dc0: arena.read(m.dcn, B * H) };
     if (du) out.du = arena.read(m.du, 4 * H * H);
     return out;
   }
@@ -186,5 +200,19 @@ function wasmRnnKernels(w: WasmExports): RnnKernels {
     return out;
   }
 
-  return { name: 'wasm-simd', lstmForward, lstmBackward, gruForward, gruBackward, simpleRnnForward, simpleRnnBackward };
+  // A transposed A costs nothing (gemm reads A through element strides); a transposed B is transposed while
+  // it is copied in, because gemm vectorises along B's rows.
+  function matMul(a: MatMulArgs): Float32Array {
+    checkMatMul('matMul', a);
+    const { M, N, K } = a;
+    const ldb = paddedLeadingDim(N);
+    const m = arena.layout({ a: M * K, b: K * ldb, c: M * N });
+    arena.write(m.a, a.a);
+    if (a.transposeB) arena.writeTransposed(m.b, a.b, N, K, ldb);
+    else arena.writeRows(m.b, a.b, K, N, ldb);
+    w.gemm(M, N, K, m.a, a.transposeA ? 1 : K, a.transposeA ? M : 1, m.b, ldb, m.c, N, 0);
+    return arena.read(m.c, M * N);
+  }
+
+  return { name: 'wasm-simd', lstmForward, lstmBackward, gruForward, gruBackward, simpleRnnForward, simpleRnnBackward, matMul };
 }

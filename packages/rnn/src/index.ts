@@ -13,3 +13,4 @@ export { gruOps, lstmOps, simpleRnnOps } from './ops-recurrence.js';
 export { GATES, runSequence } from './recurrent-sequence.js';
 export type { CellKind, SequenceRequest, SequenceResult } from './recurrent-sequence.js';
 export * from './kernel-names.js';
+export { setFastMatMul } from './wasm-batch-matmul.js';

@@ -1,6 +1,7 @@
 /**
  * The one place @seqtrain/rnn registers its tfjs kernels (forward + BPTT for LSTM, GRU, SimpleRNN on
- * cpu and wasm) and the gradients of the forward kernels. Registering a kernel or gradient that is
+ * cpu and wasm) and the gradients of the forward kernels, and replaces wasm's BatchMatMul for transposed
+ * operands (wasm-batch-matmul.ts). Registering a kernel or gradient that is
  * already registered and not ours is an error (it would silently replace someone else's).
  */
 // The backend packages register their own kernels on import; import them first so ours come after.
@@ -15,6 +16,7 @@ import { gruSequenceGradConfig, gruSequenceKernelConfigs } from './gru-sequence.
 import type { CpuBackendName } from './kernel-io.js';
 import { lstmSequenceGradConfig, lstmSequenceKernelConfigs } from './lstm-sequence.js';
 import { simpleRnnSequenceGradConfig, simpleRnnSequenceKernelConfigs } from './simple-rnn-sequence.js';
+import { replaceWasmBatchMatMul } from './wasm-batch-matmul.js';
 
 const FUSED_BACKEND_NAMES: readonly CpuBackendName[] = ['cpu', 'wasm'];
 
@@ -61,6 +63,8 @@ export function registerRnnKernels(options: RegisterRnnKernelsOptions = {}): voi
   }
   configs.forEach((config) => registerKernel(config));
   GRAD_CONFIGS.forEach((grad) => registerGradient(grad));
+  // The transposed products of every backward pass (wasm-batch-matmul.ts says why and how much).
+  replaceWasmBatchMatMul();
   registered = true;
 }
 

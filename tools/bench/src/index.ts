@@ -19,3 +19,5 @@ export type { BenchRowForModel, CostModelCheck, CostModelCheckRow } from './cost
 export { ETHERNET_TCP_PAYLOAD_FRACTION, TBF_TCP_PAYLOAD_FRACTION, wireSecondsPerByte } from './cost-model.js';
 export { minExposedPerStep, runScalingBench, scalingRows, scalingTable, stepFigures } from './scaling-bench.js';
 export type { ScalingBenchOptions, ScalingBenchRow, ScalingRunFigures } from './scaling-bench.js';
+export { STEP_BENCH_DEFAULTS, STEP_VARIANTS, runStepBench } from './step-bench.js';
+export type { StepBenchOptions, StepBenchRow, StepVariant } from './step-bench.js';

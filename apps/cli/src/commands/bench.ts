@@ -122,6 +122,30 @@ export function benchCommand(): Command {
         });
       }
     );
+  bench
+    .command('step')
+    .description(
+      "one rank's training step of the char-LSTM quality job on wasm by CPU time (forward, backward, optimizer, fused LSTM kernels) before and after the gemm matmul and padded gemm rows, side by side"
+    )
+    .option('--units <n>', 'LSTM units', (v) => intList(v)[0] ?? 256, 256)
+    .option('--seq-len <n>', 'window length', (v) => intList(v)[0] ?? 64, 64)
+    .option('--batch <n>', 'windows per rank', (v) => intList(v)[0] ?? 32, 32)
+    .option('--vocab <n>', 'vocabulary size', (v) => intList(v)[0] ?? 83, 83)
+    .option('--embedding-dim <n>', 'embedding width', (v) => intList(v)[0] ?? 32, 32)
+    .option('--repeats <n>', 'timed steps per variant, alternating (medians reported)', (v) => intList(v)[0] ?? 5, 5)
+    .option('--json', 'one JSON object per variant instead of a table')
+    .action(async (o: { units: number; seqLen: number; batch: number; vocab: number; embeddingDim: number; repeats: number; json?: boolean }) => {
+      const { runStepBench } = await import('@seqtrain/bench');
+      await runStepBench({
+        units: o.units,
+        seqLen: o.seqLen,
+        batch: o.batch,
+        vocabSize: o.vocab,
+        embeddingDim: o.embeddingDim,
+        repeats: o.repeats,
+        json: o.json === true,
+      });
+    });
   bench.addCommand(benchNetnsCommand());
   return bench;
 }
