@@ -19,3 +19,6 @@ export type { BenchRowForModel, CostModelCheck, CostModelCheckRow } from './cost
 export { ETHERNET_TCP_PAYLOAD_FRACTION, TBF_TCP_PAYLOAD_FRACTION, wireSecondsPerByte } from './cost-model.js';
 export { minExposedPerStep, runScalingBench, scalingRows, scalingTable, stepFigures } from './scaling-bench.js';
 export type { ScalingBenchOptions, ScalingBenchRow, ScalingRunFigures } from './scaling-bench.js';
+export { DECODE_BENCH_DEFAULTS, benchSources, prefixRerunGreedy, runDecodeBench } from './decode-bench.js';
+export type { DecodeBenchOptions } from './decode-bench.js';
+export type { DecodeBenchRow } from './decode-bench-table.js';
