@@ -15,8 +15,8 @@
  * cross-entropy. tfjs-layers has no Attention layer, so attention is built from Dot / Activation /
  * Concatenate: every layer is a stock tfjs layer and the model saves and loads with
  * tf.loadLayersModel. No padding mask: source padding positions take part in attention (as in
- * the Keras example, which pads with spaces); the decoder is causal, so right-padding a target
- * prefix does not change the predictions at earlier positions (seq2seq-decode.ts relies on this).
+ * the Keras example, which pads with spaces); the decoder is causal, so the prediction at target
+ * position t depends only on ids 0..t (seq2seq-step-decoder.ts decodes one position at a time).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
@@ -49,8 +49,14 @@ export const SEQ2SEQ_ATTENTION_FIELDS = {
 export const SEQ2SEQ_NAMES = {
   encoderInput: 'encoder_input',
   decoderInput: 'decoder_input',
+  encoderEmbedding: 'encoder_embedding',
   encoderLstm: 'encoder_lstm',
+  decoderEmbedding: 'decoder_embedding',
   decoderLstm: 'decoder_lstm',
+  attentionScores: 'attention_scores',
+  attentionWeights: 'attention_weights',
+  context: 'context',
+  contextAndDecoder: 'context_and_decoder',
   output: 'next_char',
 } as const;
 
@@ -62,7 +68,7 @@ export function buildSeq2seqAttention(config: Seq2seqAttentionConfig): LayersMod
   const seeds = new SeedSequence(config.seed);
   const encoderInput = tfl.input({ name: SEQ2SEQ_NAMES.encoderInput, shape: [config.srcLen] });
   const encoderEmbedded = seededEmbedding(seeds, {
-    name: 'encoder_embedding',
+    name: SEQ2SEQ_NAMES.encoderEmbedding,
     inputDim: config.srcVocab,
     outputDim: config.embeddingDim,
   }).apply(encoderInput) as SymbolicTensor;
@@ -75,12 +81,12 @@ export function buildSeq2seqAttention(config: Seq2seqAttentionConfig): LayersMod
 
   const decoderInput = tfl.input({ name: SEQ2SEQ_NAMES.decoderInput, shape: [config.tgtLen] });
   const decoderEmbedded = seededEmbedding(seeds, {
-    name: 'decoder_embedding',
+    name: SEQ2SEQ_NAMES.decoderEmbedding,
     inputDim: config.tgtVocab,
     outputDim: config.embeddingDim,
   }).apply(decoderInput) as SymbolicTensor;
-  // returnState as in the Keras example: unused here, but a step-wise decoder built from these
-  // layers needs the states.
+  // returnState as in the Keras example: unused by the training model; the step-wise decoder
+  // (seq2seq-step-decoder.ts) applies this layer to one position at a time and carries the states.
   const [decoderSeq] = seededRecurrent(seeds, 'lstm', {
     name: SEQ2SEQ_NAMES.decoderLstm,
     units: config.units,
@@ -88,10 +94,10 @@ export function buildSeq2seqAttention(config: Seq2seqAttentionConfig): LayersMod
     returnState: true,
   }).apply(decoderEmbedded, { initialState: [stateH, stateC] }) as SymbolicTensor[];
 
-  const scores = tfl.layers.dot({ name: 'attention_scores', axes: [2, 2] }).apply([decoderSeq!, encoderSeq!]) as SymbolicTensor;
-  const weights = tfl.layers.activation({ name: 'attention_weights', activation: 'softmax' }).apply(scores) as SymbolicTensor;
-  const context = tfl.layers.dot({ name: 'context', axes: [2, 1] }).apply([weights, encoderSeq!]) as SymbolicTensor;
-  const combined = tfl.layers.concatenate({ name: 'context_and_decoder' }).apply([context, decoderSeq!]) as SymbolicTensor;
+  const scores = tfl.layers.dot({ name: SEQ2SEQ_NAMES.attentionScores, axes: [2, 2] }).apply([decoderSeq!, encoderSeq!]) as SymbolicTensor;
+  const weights = tfl.layers.activation({ name: SEQ2SEQ_NAMES.attentionWeights, activation: 'softmax' }).apply(scores) as SymbolicTensor;
+  const context = tfl.layers.dot({ name: SEQ2SEQ_NAMES.context, axes: [2, 1] }).apply([weights, encoderSeq!]) as SymbolicTensor;
+  const combined = tfl.layers.concatenate({ name: SEQ2SEQ_NAMES.contextAndDecoder }).apply([context, decoderSeq!]) as SymbolicTensor;
   const output = tfl.layers
     .timeDistributed({
       name: SEQ2SEQ_NAMES.output,

@@ -1,18 +1,18 @@
 /**
  * Greedy and beam-search decoding for a seq2seq-attention training model (seq2seq-attention.ts).
  *
- * Decoding re-runs the training model on the growing target prefix (right-padded with `padId` to
- * tgtLen) and reads the next-character distribution at the prefix's last position, instead of
- * splitting the model into encoder and decoder-step models. That is correct because the decoder
- * is causal (LSTM + per-position attention over the encoder), it needs no second set of layers
- * that could drift from the trained ones, and it works on any model loaded from a checkpoint. The
- * cost is O(tgtLen^2) LSTM steps per sentence instead of O(tgtLen): negligible at the character
- * lengths of the notes' translation experiment (tens of steps), and each step is one batched
- * predict() over all live beams.
+ * Decoding is step-wise (seq2seq-step-decoder.ts): the encoder runs once per batch of sources, then
+ * each output position is one decoder step (embedding, one LSTM step from the carried [h, c],
+ * attention over the cached encoder sequence, output layer) over all open sentences or live beams,
+ * all with the trained model's own layers. A sentence costs O(tgtLen) decoder steps. The previous
+ * method re-ran the whole training model on every target prefix, O(tgtLen^2) decoder steps and
+ * tgtLen encoder passes per sentence; it is kept as the spec's reference
+ * (seq2seq-decode-reference.testing.ts), which the ids must equal. `seqtrain bench decode` times the
+ * two side by side.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { SeqtrainError } from '@seqtrain/common';
+import { Seq2seqStepDecoder } from './seq2seq-step-decoder.js';
 
 export interface DecodeOptions {
   /** Id of the start character ('\t' in the Keras example); the decoder's first input. */
@@ -61,25 +61,6 @@ function padded(ids: readonly number[], length: number, padId: number): number[]
   return [...ids, ...Array<number>(length - ids.length).fill(padId)];
 }
 
-/**
- * Next-id log-probabilities for each prefix (all the same length), one batched predict():
- * row i is log p(next | source, prefixes[i]).
- */
-function nextLogProbs(model: LayersModel, source: readonly number[], prefixes: readonly number[][], shape: Shape): Float32Array[] {
-  const position = (prefixes[0]?.length ?? 1) - 1;
-  const probs = tf.tidy(() => {
-    const enc = tf.tensor2d(prefixes.map(() => padded(source, shape.srcLen, shape.padId)), [prefixes.length, shape.srcLen]);
-    const dec = tf.tensor2d(prefixes.map((p) => padded(p, shape.tgtLen, shape.padId)), [prefixes.length, shape.tgtLen]);
-    const out = model.predict([enc, dec]) as tf.Tensor3D;
-    const vocab = out.shape[2];
-    return tf.log(tf.reshape(tf.slice(out, [0, position, 0], [prefixes.length, 1, vocab]), [prefixes.length, vocab]));
-  });
-  const data = probs.dataSync() as Float32Array;
-  const vocab = probs.shape[1] ?? 0;
-  probs.dispose();
-  return prefixes.map((_, i) => data.subarray(i * vocab, (i + 1) * vocab));
-}
-
 /** Index of the largest value; ties go to the lowest index (so beam width 1 agrees with greedy). */
 function argmax(values: Float32Array): number {
   let best = 0;
@@ -89,58 +70,53 @@ function argmax(values: Float32Array): number {
 
 /** Greedy decoding: the most likely next id at each step. */
 export function greedyDecode(model: LayersModel, source: readonly number[], options: DecodeOptions): DecodeResult {
-  const shape = shapeOf(model, source, options);
-  const prefix = [options.startId];
-  const ids: number[] = [];
-  let logProb = 0;
-  while (ids.length < shape.maxLength) {
-    const [row] = nextLogProbs(model, source, [prefix], shape);
-    const next = argmax(row!);
-    ids.push(next);
-    prefix.push(next);
-    logProb += row![next] ?? 0;
-    if (next === options.endId) break;
-  }
-  return { ids, logProb };
+  return greedyDecodeBatch(model, [source], options)[0] as DecodeResult;
 }
 
 /**
- * Greedy decoding of many sources at once: one predict() over all still-open sentences per output
+ * Greedy decoding of many sources at once: one decoder step over all still-open sentences per output
  * position (what evaluation needs: chrF over hundreds of held-out pairs), the same ids as
- * greedyDecode on each source alone (each row of a batched predict is that row's own computation).
+ * greedyDecode on each source alone (each row of a batched step is that row's own computation).
  */
 export function greedyDecodeBatch(model: LayersModel, sources: readonly (readonly number[])[], options: DecodeOptions): DecodeResult[] {
   const results: DecodeResult[] = sources.map(() => ({ ids: [], logProb: 0 }));
   if (sources.length === 0) return results;
   const shapes = sources.map((s) => shapeOf(model, s, options));
   const shape = shapes[0] as Shape;
-  const open = new Set(sources.map((_, i) => i));
-  for (let position = 0; position < shape.maxLength && open.size > 0; position++) {
-    const live = [...open];
-    const probs = tf.tidy(() => {
-      const enc = tf.tensor2d(live.map((i) => padded(sources[i] ?? [], shape.srcLen, shape.padId)), [live.length, shape.srcLen]);
-      const dec = tf.tensor2d(live.map((i) => padded([options.startId, ...(results[i]?.ids ?? [])], shape.tgtLen, shape.padId)), [live.length, shape.tgtLen]);
-      const out = model.predict([enc, dec]) as tf.Tensor3D;
-      const vocab = out.shape[2];
-      return tf.log(tf.reshape(tf.slice(out, [0, position, 0], [live.length, 1, vocab]), [live.length, vocab]));
-    });
-    const data = probs.dataSync() as Float32Array;
-    const vocab = probs.shape[1] ?? 0;
-    probs.dispose();
-    live.forEach((i, row) => {
-      const logits = data.subarray(row * vocab, (row + 1) * vocab);
-      const next = argmax(logits);
-      const r = results[i] as DecodeResult;
-      r.ids.push(next);
-      r.logProb += logits[next] ?? 0;
-      if (next === options.endId) open.delete(i);
-    });
+  const decoder = new Seq2seqStepDecoder(model);
+  let state = decoder.encode(sources.map((s) => padded(s, shape.srcLen, shape.padId)), shape.srcLen);
+  // Invariant: row r of `state` is sentence open[r], whose last id is last[r].
+  let open = sources.map((_, i) => i);
+  let last = open.map(() => options.startId);
+  try {
+    for (let position = 0; position < shape.maxLength && open.length > 0; position++) {
+      const step = decoder.step(state, last);
+      state = step.state;
+      const keep: number[] = [];
+      const emitted = open.map((i, row) => {
+        const logits = step.logProbs.subarray(row * step.vocab, (row + 1) * step.vocab);
+        const next = argmax(logits);
+        const r = results[i] as DecodeResult;
+        r.ids.push(next);
+        r.logProb += logits[next] ?? 0;
+        if (next !== options.endId) keep.push(row);
+        return next;
+      });
+      if (keep.length === 0) break;
+      state = decoder.select(state, keep);
+      open = keep.map((row) => open[row] as number);
+      last = keep.map((row) => emitted[row] as number);
+    }
+  } finally {
+    decoder.dispose(state);
   }
   return results;
 }
 
 interface Beam extends DecodeResult {
   done: boolean;
+  /** While live: the row of the decoder state it continues. */
+  row: number;
 }
 
 /**
@@ -152,21 +128,32 @@ export function beamSearchDecode(model: LayersModel, source: readonly number[], 
     throw new SeqtrainError('ERR_INVALID_ARGUMENT', `Beam width must be a positive integer; got ${width}.`);
   }
   const shape = shapeOf(model, source, options);
-  let beams: Beam[] = [{ ids: [], logProb: 0, done: false }];
-  for (let step = 0; step < shape.maxLength && beams.some((b) => !b.done); step++) {
-    const live = beams.filter((b) => !b.done);
-    const rows = nextLogProbs(model, source, live.map((b) => [options.startId, ...b.ids]), shape);
-    const candidates: Beam[] = beams.filter((b) => b.done);
-    live.forEach((beam, i) => {
-      const row = rows[i]!;
-      // The beam's best `width` continuations are all that can survive the cut below.
-      const order = Array.from(row.keys()).sort((a, b) => (row[b] ?? 0) - (row[a] ?? 0) || a - b);
-      for (const id of order.slice(0, width)) {
-        candidates.push({ ids: [...beam.ids, id], logProb: beam.logProb + (row[id] ?? 0), done: id === options.endId });
-      }
-    });
-    // Stable sort: among equal scores the earlier candidate (lower id, earlier beam) wins.
-    beams = candidates.sort((a, b) => b.logProb - a.logProb).slice(0, width);
+  const decoder = new Seq2seqStepDecoder(model);
+  // Invariant: row r of `state` is the r-th live (not done) beam of `beams`.
+  let state = decoder.encode([padded(source, shape.srcLen, shape.padId)], shape.srcLen);
+  let beams: Beam[] = [{ ids: [], logProb: 0, done: false, row: 0 }];
+  try {
+    for (let step = 0; step < shape.maxLength && beams.some((b) => !b.done); step++) {
+      const live = beams.filter((b) => !b.done);
+      const next = decoder.step(state, live.map((b) => b.ids.at(-1) ?? options.startId));
+      state = next.state;
+      const candidates: Beam[] = beams.filter((b) => b.done);
+      live.forEach((beam, i) => {
+        const row = next.logProbs.subarray(i * next.vocab, (i + 1) * next.vocab);
+        // The beam's best `width` continuations are all that can survive the cut below.
+        const order = Array.from(row.keys()).sort((a, b) => (row[b] ?? 0) - (row[a] ?? 0) || a - b);
+        for (const id of order.slice(0, width)) {
+          candidates.push({ ids: [...beam.ids, id], logProb: beam.logProb + (row[id] ?? 0), done: id === options.endId, row: i });
+        }
+      });
+      // Stable sort: among equal scores the earlier candidate (lower id, earlier beam) wins.
+      beams = candidates.sort((a, b) => b.logProb - a.logProb).slice(0, width);
+      const parents = beams.filter((b) => !b.done).map((b) => b.row);
+      if (parents.length === 0) break;
+      state = decoder.select(state, parents);
+    }
+  } finally {
+    decoder.dispose(state);
   }
   return beams.map(({ ids, logProb }) => ({ ids, logProb }));
 }

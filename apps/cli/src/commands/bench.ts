@@ -1,5 +1,7 @@
 /** `seqtrain bench ...`: benchmarks from tools/bench (figures are measured side by side in one run). */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import type { BackendChoice } from '@seqtrain/backend';
+import { BACKENDS } from '@seqtrain/protocol';
 import { resolve } from 'node:path';
 import { intList } from '../parsers.js';
 import { CLI_BIN } from '../paths.js';
@@ -146,6 +148,34 @@ export function benchCommand(): Command {
         json: o.json === true,
       });
     });
+  bench
+    .command('decode')
+    .description(
+      'seq2seq greedy decoding of one batch with the same untrained model, step-wise (encoder once, one decoder step per position) vs re-running the whole model on every target prefix; defaults: the seq2seq-eng-spa job\'s shape and one 64-verse chunk of its chrF pass'
+    )
+    .option('--sources <n>', 'sentences in the batch', (v) => intList(v)[0] ?? 64, 64)
+    .option('--src-len <n>', 'model srcLen (the job\'s prepared data: 100)', (v) => intList(v)[0] ?? 100, 100)
+    .option('--tgt-len <n>', 'model tgtLen (the job\'s prepared data: 102)', (v) => intList(v)[0] ?? 102, 102)
+    .option('--units <n>', 'LSTM units', (v) => intList(v)[0] ?? 128, 128)
+    .option('--embedding <n>', 'embedding size', (v) => intList(v)[0] ?? 64, 64)
+    .option('--max-length <n>', 'ids emitted at most per sentence (default: tgtLen)', (v) => intList(v)[0] ?? 1)
+    .addOption(new Option('--backend <name>', 'compute backend').choices([...BACKENDS]).default('auto'))
+    .option('--json', 'one JSON object instead of the table')
+    .action(
+      async (o: { sources: number; srcLen: number; tgtLen: number; units: number; embedding: number; maxLength?: number; backend: BackendChoice; json?: boolean }) => {
+        const { runDecodeBench } = await import('@seqtrain/bench');
+        await runDecodeBench({
+          sources: o.sources,
+          srcLen: o.srcLen,
+          tgtLen: o.tgtLen,
+          units: o.units,
+          embeddingDim: o.embedding,
+          ...(o.maxLength !== undefined ? { maxLength: o.maxLength } : {}),
+          backend: o.backend,
+          json: o.json === true,
+        });
+      }
+    );
   bench.addCommand(benchNetnsCommand());
   return bench;
 }
