@@ -51,6 +51,7 @@ export { buildSeq2seqAttention, parseSeq2seqAttentionConfig, SEQ2SEQ_NAMES } fro
 export type { Seq2seqAttentionConfig } from './seq2seq-attention.js';
 export { greedyDecode, greedyDecodeBatch, beamSearchDecode } from './seq2seq-decode.js';
 export type { DecodeOptions, DecodeResult } from './seq2seq-decode.js';
+export { prefixRerunBeamSearchDecode, prefixRerunGreedyDecodeBatch, prefixRerunLogProbs } from './seq2seq-decode-reference.js';
 export { chrF, corpusChrF, chrfStatistics, chrfFromStatistics } from './chrf.js';
 export type { ChrfOptions } from './chrf.js';
 export { parseGloveText, readGloveFile, loadPretrainedEmbedding } from './glove-embeddings.js';

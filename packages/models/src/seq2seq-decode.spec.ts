@@ -10,7 +10,7 @@ import { buildModel } from './build-model.js';
 import { fileSystemIO } from './file-system-io.js';
 import { saveModel } from './model-files.js';
 import { beamSearchDecode, greedyDecode, greedyDecodeBatch } from './seq2seq-decode.js';
-import { prefixRerunBeamSearchDecode, prefixRerunGreedyDecodeBatch, prefixRerunLogProbs } from './seq2seq-decode-reference.testing.js';
+import { prefixRerunBeamSearchDecode, prefixRerunGreedyDecodeBatch, prefixRerunLogProbs } from './seq2seq-decode-reference.js';
 import { Seq2seqStepDecoder } from './seq2seq-step-decoder.js';
 
 let root: string;

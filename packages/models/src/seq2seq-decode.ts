@@ -7,7 +7,7 @@
  * all with the trained model's own layers. A sentence costs O(tgtLen) decoder steps. The previous
  * method re-ran the whole training model on every target prefix, O(tgtLen^2) decoder steps and
  * tgtLen encoder passes per sentence; it is kept as the spec's reference
- * (seq2seq-decode-reference.testing.ts), which the ids must equal. `seqtrain bench decode` times the
+ * (seq2seq-decode-reference.ts), which the ids must equal. `seqtrain bench decode` times the
  * two side by side.
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';

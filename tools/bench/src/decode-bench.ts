@@ -2,17 +2,15 @@
  * The seq2seq decoding benchmark: greedy decoding of the same sources with the same untrained
  * seq2seq-attention model, step-wise (@seqtrain/models' greedyDecodeBatch: the encoder once, one
  * decoder step per output position) against re-running the whole training model on every target
- * prefix (the method greedyDecodeBatch used before, kept here as the baseline: O(tgtLen^2) decoder
+ * prefix (the method greedyDecodeBatch used before, kept in @seqtrain/models as the reference: O(tgtLen^2) decoder
  * steps and tgtLen encoder passes per sentence), in the same process, backend and run. Both decode
  * the same ids (checked and reported). Defaults are the seq2seq-eng-spa job's shape: srcLen 100 and
  * tgtLen 102 from its prepared data (manifest sourceLength / targetLength), vocabularies 67 / 82,
  * units 128, embedding 64, and one chunk of the worker's chrF pass (64 verses of <= 80 characters).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { SeqtrainError } from '@seqtrain/common';
 import { selectBackend, type BackendChoice } from '@seqtrain/backend';
-import { buildModel, greedyDecodeBatch, type DecodeOptions, type DecodeResult } from '@seqtrain/models';
+import { buildModel, greedyDecodeBatch, prefixRerunGreedyDecodeBatch, type DecodeOptions } from '@seqtrain/models';
 import { decodeJsonRow, decodeTableHeader, decodeTableRow, type DecodeBenchRow } from './decode-bench-table.js';
 
 export interface DecodeBenchOptions {
@@ -53,40 +51,6 @@ const START_ID = 1;
 const END_ID = 2;
 const MODEL_SEED = 42;
 
-function padded(ids: readonly number[], length: number): number[] {
-  return [...ids, ...Array<number>(length - ids.length).fill(PAD_ID)];
-}
-
-/** The baseline: greedy decoding by one whole-model predict() over the open sentences per position. */
-export function prefixRerunGreedy(model: LayersModel, sources: readonly (readonly number[])[], options: DecodeOptions): DecodeResult[] {
-  const srcLen = model.inputs[0]?.shape[1] as number;
-  const tgtLen = model.inputs[1]?.shape[1] as number;
-  const maxLength = Math.min(options.maxLength ?? tgtLen, tgtLen);
-  const results: DecodeResult[] = sources.map(() => ({ ids: [], logProb: 0 }));
-  let open = sources.map((_, i) => i);
-  for (let position = 0; position < maxLength && open.length > 0; position++) {
-    const logProbs = tf.tidy(() => {
-      const enc = tf.tensor2d(open.map((i) => padded(sources[i] ?? [], srcLen)), [open.length, srcLen]);
-      const dec = tf.tensor2d(open.map((i) => padded([options.startId, ...(results[i]?.ids ?? [])], tgtLen)), [open.length, tgtLen]);
-      const out = model.predict([enc, dec]) as tf.Tensor3D;
-      const vocab = out.shape[2];
-      return tf.log(tf.reshape(tf.slice(out, [0, position, 0], [open.length, 1, vocab]), [open.length, vocab]));
-    });
-    const data = logProbs.dataSync() as Float32Array;
-    const vocab = logProbs.shape[1] ?? 0;
-    logProbs.dispose();
-    open.forEach((i, row) => {
-      const r = results[i] as DecodeResult;
-      let best = 0;
-      for (let id = 1; id < vocab; id++) if ((data[row * vocab + id] ?? -Infinity) > (data[row * vocab + best] ?? -Infinity)) best = id;
-      r.ids.push(best);
-      r.logProb += data[row * vocab + best] ?? 0;
-    });
-    open = open.filter((i) => results[i]?.ids.at(-1) !== options.endId);
-  }
-  return results;
-}
-
 /** `count` sources of lengths spread over 1..maxChars, ids 1..srcVocab-1 (deterministic). */
 export function benchSources(count: number, maxChars: number, srcVocab: number): number[][] {
   return Array.from({ length: count }, (_, s) => {
@@ -117,12 +81,12 @@ export async function runDecodeBench(options: DecodeBenchOptions = {}): Promise<
   const model = buildModel('seq2seq-attention', { srcVocab, tgtVocab, srcLen, tgtLen, embeddingDim, units, seed: MODEL_SEED });
   try {
     const sources = benchSources(o.sources, o.maxSourceChars, srcVocab);
-    const decode: DecodeOptions = { startId: START_ID, endId: END_ID, ...(o.maxLength !== undefined ? { maxLength: o.maxLength } : {}) };
+    const decode: DecodeOptions = { startId: START_ID, endId: END_ID, padId: PAD_ID, ...(o.maxLength !== undefined ? { maxLength: o.maxLength } : {}) };
     // Untimed warm-up of both paths (backend kernels, weight upload).
     greedyDecodeBatch(model, sources.slice(0, 1), { ...decode, maxLength: 2 });
-    prefixRerunGreedy(model, sources.slice(0, 1), { ...decode, maxLength: 2 });
+    prefixRerunGreedyDecodeBatch(model, sources.slice(0, 1), { ...decode, maxLength: 2 });
     const stepwise = timed(() => greedyDecodeBatch(model, sources, decode));
-    const rerun = timed(() => prefixRerunGreedy(model, sources, decode));
+    const rerun = timed(() => prefixRerunGreedyDecodeBatch(model, sources, decode));
     const row: DecodeBenchRow = {
       sources: o.sources,
       srcLen,

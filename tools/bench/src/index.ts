@@ -21,6 +21,6 @@ export { minExposedPerStep, runScalingBench, scalingRows, scalingTable, stepFigu
 export type { ScalingBenchOptions, ScalingBenchRow, ScalingRunFigures } from './scaling-bench.js';
 export { STEP_BENCH_DEFAULTS, STEP_VARIANTS, runStepBench } from './step-bench.js';
 export type { StepBenchOptions, StepBenchRow, StepVariant } from './step-bench.js';
-export { DECODE_BENCH_DEFAULTS, benchSources, prefixRerunGreedy, runDecodeBench } from './decode-bench.js';
+export { DECODE_BENCH_DEFAULTS, benchSources, runDecodeBench } from './decode-bench.js';
 export type { DecodeBenchOptions } from './decode-bench.js';
 export type { DecodeBenchRow } from './decode-bench-table.js';

@@ -1,6 +1,6 @@
 /**
- * The decoding method seq2seq-decode.ts used before the step-wise decoder, kept only as the test
- * reference: re-run the whole training model on each target prefix (right-padded to tgtLen) and
+ * The decoding method seq2seq-decode.ts used before the step-wise decoder, kept as the reference its
+ * specs compare with and the baseline `seqtrain bench decode` times: re-run the whole training model on each target prefix (right-padded to tgtLen) and
  * read the next-id distribution at the prefix's last position. Exact because the decoder is causal,
  * and O(tgtLen^2) decoder steps plus tgtLen encoder passes per sentence.
  */
