@@ -25,7 +25,7 @@ export interface StepBenchOptions {
   units?: number;
   /** Window length; default 64. */
   seqLen?: number;
-  /** Windows per rank; default 32 (global batch 64 over 2 workers). */
+  /** Windows per rank; default 32 (the char-lstm-moby job at global batch 64; it now runs 32 over 2 workers: --batch 16). */
   batch?: number;
   /** Default 83 (Moby Dick's characters). */
   vocabSize?: number;
