@@ -1,5 +1,6 @@
 /**
- * The checks `bench allreduce` and `bench netns` share on their world sizes and payload sizes, so both
+ * The checks the benches share on their options: world sizes and payload sizes (`bench allreduce`,
+ * `bench netns`), and size fields that must be positive integers (`bench step`, `bench decode`), so they
  * refuse the same bad input with the same ERR_INVALID_ARGUMENT messages.
  */
 import { SeqtrainError } from '@seqtrain/common';
@@ -13,5 +14,15 @@ export function checkRanksAndSizes(ranks: readonly number[], sizesBytes: readonl
   if (!Array.isArray(sizesBytes) || sizesBytes.length === 0) bad('sizes', 'sizesBytes must list at least one payload size in bytes.');
   for (const bytes of sizesBytes) {
     if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % 4 !== 0) bad('sizes', `Every size must be a positive multiple of 4 bytes (float32 elements), got ${bytes}.`);
+  }
+}
+
+/** Throws ERR_INVALID_ARGUMENT naming the first of `fields` of `options` that is not a positive integer. */
+export function checkPositiveIntegers<F extends string>(bench: string, options: Readonly<Record<F, number>>, fields: readonly F[]): void {
+  for (const field of fields) {
+    const value = options[field];
+    if (!Number.isInteger(value) || value < 1) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `bench ${bench}: ${field} must be a positive integer, got ${String(value)}.`, { field });
+    }
   }
 }

@@ -11,6 +11,7 @@
 import { SeqtrainError } from '@seqtrain/common';
 import { selectBackend, type BackendChoice } from '@seqtrain/backend';
 import { buildModel, greedyDecodeBatch, prefixRerunGreedyDecodeBatch, type DecodeOptions } from '@seqtrain/models';
+import { checkPositiveIntegers } from './bench-sizes.js';
 import { decodeJsonRow, decodeTableHeader, decodeTableRow, type DecodeBenchRow } from './decode-bench-table.js';
 
 export interface DecodeBenchOptions {
@@ -68,9 +69,7 @@ function timed<T>(run: () => T): { value: T; ms: number } {
 export async function runDecodeBench(options: DecodeBenchOptions = {}): Promise<DecodeBenchRow> {
   const o = { ...DECODE_BENCH_DEFAULTS, ...options };
   if (options.maxSourceChars === undefined) o.maxSourceChars = Math.min(DECODE_BENCH_DEFAULTS.maxSourceChars, o.srcLen);
-  for (const field of ['sources', 'srcLen', 'tgtLen', 'srcVocab', 'tgtVocab', 'units', 'embeddingDim', 'maxSourceChars'] as const) {
-    if (!Number.isInteger(o[field]) || o[field] < 1) throw new SeqtrainError('ERR_INVALID_ARGUMENT', `${field} must be a positive integer, got ${o[field]}.`, { field });
-  }
+  checkPositiveIntegers('decode', o, ['sources', 'srcLen', 'tgtLen', 'srcVocab', 'tgtVocab', 'units', 'embeddingDim', 'maxSourceChars']);
   if (o.maxSourceChars > o.srcLen) {
     throw new SeqtrainError('ERR_INVALID_ARGUMENT', `maxSourceChars (${o.maxSourceChars}) must be <= srcLen (${o.srcLen}).`, { field: 'maxSourceChars' });
   }

@@ -17,6 +17,7 @@ import { SeqtrainError } from '@seqtrain/common';
 import { selectBackend } from '@seqtrain/backend';
 import { activeRnnKernels, gru, lstm, registerRnnKernels, setRnnImpl } from '@seqtrain/rnn';
 import { rnnJsonRow, rnnTableHeader, rnnTableRow, type RnnBenchRow } from './rnn-bench-table.js';
+import { median } from './median.js';
 
 export type RnnBenchCell = 'lstm' | 'gru';
 export type RnnBenchBackend = 'wasm' | 'cpu';
@@ -67,11 +68,6 @@ export function rnnStepFlops(cell: RnnBenchCell, units: number, T: number, batch
   return 3 * 2 * T * batch * GATES[cell] * units * (features + units);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 function timeMs(repeats: number, warmup: number, step: () => void): number {
   for (let i = 0; i < warmup; i++) step();

@@ -19,6 +19,8 @@ import { setGemmRowPadding, type RnnKernels } from '@seqtrain/rnn-kernels';
 import { buildModel } from '@seqtrain/models';
 import { perSampleLoss } from '@seqtrain/trainer';
 import { fixedWidthHeader, fixedWidthLine, type FixedWidthColumn } from './fixed-width.js';
+import { median } from './median.js';
+import { checkPositiveIntegers } from './bench-sizes.js';
 
 export interface StepBenchOptions {
   /** LSTM units; default 256 (datasets/jobs/char-lstm-moby.yaml). */
@@ -66,11 +68,6 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
 
 /** The active kernels with every call's CPU time added to `spent.ms`. */
 function timedKernels(inner: RnnKernels, spent: { ms: number }): RnnKernels {
@@ -109,11 +106,7 @@ const COLUMNS: FixedWidthColumn[] = [
 export async function runStepBench(options: StepBenchOptions = {}): Promise<StepBenchRow[]> {
   const o = { ...STEP_BENCH_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof STEP_BENCH_DEFAULTS &
     StepBenchOptions;
-  for (const field of ['units', 'seqLen', 'batch', 'vocabSize', 'embeddingDim', 'repeats'] as const) {
-    if (!Number.isInteger(o[field]) || o[field] < 1) {
-      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `bench step: ${field} must be a positive integer, got ${String(o[field])}.`, { field });
-    }
-  }
+  checkPositiveIntegers('step', o, ['units', 'seqLen', 'batch', 'vocabSize', 'embeddingDim', 'repeats']);
   if (!Number.isInteger(o.warmup) || o.warmup < 0) throw new SeqtrainError('ERR_INVALID_ARGUMENT', `bench step: warmup must be >= 0, got ${o.warmup}.`, { field: 'warmup' });
   const out = options.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
   await selectBackend('wasm');
