@@ -1,16 +1,15 @@
 /**
  * The decoding method seq2seq-decode.ts used before the step-wise decoder, kept as the reference its
- * specs compare with and the baseline `seqtrain bench decode` times: re-run the whole training model on each target prefix (right-padded to tgtLen) and
- * read the next-id distribution at the prefix's last position. Exact because the decoder is causal,
- * and O(tgtLen^2) decoder steps plus tgtLen encoder passes per sentence.
+ * specs compare with and the baseline `seqtrain bench decode` times: re-run the whole training model
+ * on each target prefix (right-padded to tgtLen) and read the next-id distribution at the prefix's
+ * last position. Exact because the decoder is causal, and O(tgtLen^2) decoder steps plus tgtLen
+ * encoder passes per sentence. It shares padding and argmax (ties to the lowest id) with
+ * seq2seq-decode.ts, so the two can differ only in how the probabilities are computed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { DecodeOptions, DecodeResult } from './seq2seq-decode.js';
+import { argmax, padded, type DecodeOptions, type DecodeResult } from './seq2seq-decode.js';
 
-function padded(ids: readonly number[], length: number, padId: number): number[] {
-  return [...ids, ...Array<number>(length - ids.length).fill(padId)];
-}
 
 /**
  * Row i: log p(next | sources[i], prefixes[i]) from one predict() of the whole model; all prefixes
@@ -33,11 +32,6 @@ export function prefixRerunLogProbs(model: LayersModel, sources: readonly (reado
   return prefixes.map((_, i) => data.subarray(i * vocab, (i + 1) * vocab));
 }
 
-function argmax(values: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if ((values[i] ?? -Infinity) > (values[best] ?? -Infinity)) best = i;
-  return best;
-}
 
 /** Greedy decoding of each source by prefix re-runs (one predict() over the open sentences per position). */
 export function prefixRerunGreedyDecodeBatch(model: LayersModel, sources: readonly (readonly number[])[], options: DecodeOptions): DecodeResult[] {

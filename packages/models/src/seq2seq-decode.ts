@@ -57,12 +57,13 @@ function shapeOf(model: LayersModel, source: readonly number[], options: DecodeO
   return { srcLen, tgtLen, maxLength, padId: options.padId ?? 0 };
 }
 
-function padded(ids: readonly number[], length: number, padId: number): number[] {
+/** ids right-padded with padId to `length` (the model's srcLen or tgtLen). */
+export function padded(ids: readonly number[], length: number, padId: number): number[] {
   return [...ids, ...Array<number>(length - ids.length).fill(padId)];
 }
 
 /** Index of the largest value; ties go to the lowest index (so beam width 1 agrees with greedy). */
-function argmax(values: Float32Array): number {
+export function argmax(values: Float32Array): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if ((values[i] ?? -Infinity) > (values[best] ?? -Infinity)) best = i;
   return best;
