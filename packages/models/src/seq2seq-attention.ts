@@ -21,6 +21,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { DEFAULTS } from '@seqtrain/common';
+import { timeDistributed } from '@seqtrain/rnn';
 import { parseModelConfig } from './config-fields.js';
 import type { FieldSpecs } from './config-fields.js';
 import { SeedSequence, seededDense, seededEmbedding, seededRecurrent } from './seeded-layers.js';
@@ -98,8 +99,7 @@ export function buildSeq2seqAttention(config: Seq2seqAttentionConfig): LayersMod
   const weights = tfl.layers.activation({ name: SEQ2SEQ_NAMES.attentionWeights, activation: 'softmax' }).apply(scores) as SymbolicTensor;
   const context = tfl.layers.dot({ name: SEQ2SEQ_NAMES.context, axes: [2, 1] }).apply([weights, encoderSeq!]) as SymbolicTensor;
   const combined = tfl.layers.concatenate({ name: SEQ2SEQ_NAMES.contextAndDecoder }).apply([context, decoderSeq!]) as SymbolicTensor;
-  const output = tfl.layers
-    .timeDistributed({
+  const output = timeDistributed({
       name: SEQ2SEQ_NAMES.output,
       layer: seededDense(seeds, { name: 'next_char_dense', units: config.tgtVocab, activation: 'softmax' }),
     })

@@ -10,6 +10,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DEFAULTS } from '@seqtrain/common';
+import { timeDistributed } from '@seqtrain/rnn';
 import { parseModelConfig } from './config-fields.js';
 import type { FieldSpecs } from './config-fields.js';
 import { SeedSequence, seededDense, seededRecurrent } from './seeded-layers.js';
@@ -83,7 +84,7 @@ export function buildTimeseriesSeq(config: TimeseriesSeqConfig): LayersModel {
   const model = tfl.sequential({ name: 'timeseries_seq' });
   addLstmStack(model, seeds, config, true);
   model.add(
-    tfl.layers.timeDistributed({ name: 'per_step', layer: seededDense(seeds, { name: 'step_forecast', units: config.features }) })
+    timeDistributed({ name: 'per_step', layer: seededDense(seeds, { name: 'step_forecast', units: config.features }) })
   );
   return model;
 }

@@ -14,6 +14,7 @@ import './tfjs-extensions.js';
 import { SeqtrainError } from '@seqtrain/common';
 import { fusedActivations, runSequence, type CellKind, type CellView } from './recurrent-sequence.js';
 import { resolveRnnImpl, type RnnImpl } from './rnn-impl.js';
+import { FastTimeDistributed, STOCK_TIME_DISTRIBUTED } from './fast-time-distributed.js';
 
 export type LstmLayerArgs = Parameters<typeof tfl.layers.lstm>[0];
 export type GruLayerArgs = Parameters<typeof tfl.layers.gru>[0];
@@ -142,15 +143,15 @@ function registerClasses(classes: unknown[]): void {
 }
 
 /**
- * Makes tfjs build our classes wherever it deserializes 'LSTM', 'GRU' or 'SimpleRNN':
- * tf.loadLayersModel, models.modelFromJSON, and Bidirectional's copy of its layer. The names stay
+ * Makes tfjs build our classes wherever it deserializes 'LSTM', 'GRU', 'SimpleRNN' or 'TimeDistributed'
+ * (fast-time-distributed.ts): tf.loadLayersModel, models.modelFromJSON, and Bidirectional's copy of its layer. The names stay
  * the stock ones (SerializationMap is keyed by className), so saved files are unchanged.
  */
 export function useFastRecurrentLayers(): void {
-  registerClasses([FastLSTM, FastGRU, FastSimpleRNN]);
+  registerClasses([FastLSTM, FastGRU, FastSimpleRNN, FastTimeDistributed]);
 }
 
 /** Puts tfjs-layers' own classes back under those names. */
 export function useStockRecurrentLayers(): void {
-  registerClasses([STOCK_LSTM, STOCK_GRU, STOCK_SIMPLE_RNN]);
+  registerClasses([STOCK_LSTM, STOCK_GRU, STOCK_SIMPLE_RNN, STOCK_TIME_DISTRIBUTED]);
 }

@@ -1,4 +1,6 @@
 export { FastGRU, FastLSTM, FastSimpleRNN, gru, lstm, simpleRNN, useFastRecurrentLayers, useStockRecurrentLayers } from './fast-recurrent-layers.js';
+export { FastTimeDistributed, timeDistributed } from './fast-time-distributed.js';
+export type { TimeDistributedLayerArgs } from './fast-time-distributed.js';
 export type { GruLayerArgs, LstmLayerArgs, SimpleRnnLayerArgs } from './fast-recurrent-layers.js';
 export { registerRnnKernels, rnnKernelNames } from './register-rnn-kernels.js';
 export type { RegisterRnnKernelsOptions } from './register-rnn-kernels.js';

@@ -61,18 +61,17 @@ describe('wasm BatchMatMul with transposed operands', () => {
     });
   }
 
-  it('keeps rank-3 batch-1 shapes, and leaves batched products and setFastMatMul(false) to the stock kernel', () => {
+  it('keeps rank-3 batch-1 shapes and routes them; leaves broadcast batches and setFastMatMul(false) to the stock kernel', () => {
     const a = tf.tensor3d(seededValues(2 * 5 * 3, 3), [2, 5, 3]);
     const b = tf.tensor3d(seededValues(2 * 4 * 3, 4), [2, 4, 3]);
-    expect(fastMatMulDims(a, b, false, true)).toBeUndefined();
-    const batched = tf.matMul(a, b, false, true);
-    expect(batched.shape).toEqual([2, 5, 4]);
     const one = tf.slice(a, [1, 0, 0], [1, 5, 3]);
     const oneB = tf.slice(b, [1, 0, 0], [1, 4, 3]);
-    expect(fastMatMulDims(one, oneB, false, true)).toEqual([5, 4, 3]);
+    expect(fastMatMulDims(one, oneB, false, true)).toEqual({ batch: 1, M: 5, N: 4, K: 3 });
+    expect(fastMatMulDims(one, tf.slice(oneB, [0, 0, 0], [1, 4, 3]), false, false)).toBeUndefined(); // K mismatch: stock reports
+    expect(fastMatMulDims(tf.reshape(one, [5, 3]), tf.reshape(oneB, [4, 3]), false, false)).toBeUndefined();
+    expect(fastMatMulDims(one, b, false, true)).toBeUndefined(); // broadcast batch
     const routed = tf.matMul(one, oneB, false, true);
     expect(routed.shape).toEqual([1, 5, 4]);
-    expect(maxAbsDiff(routed.dataSync(), tf.slice(batched, [1, 0, 0], [1, 5, 4]).dataSync())).toBeLessThan(1e-6);
     const was = setFastMatMul(false);
     try {
       const stock = tf.matMul(one, oneB, false, true);
@@ -81,4 +80,42 @@ describe('wasm BatchMatMul with transposed operands', () => {
       setFastMatMul(was);
     }
   });
+
+  // The attention products of the seq2seq model: batched, with and without transposes, rank 3 and 4.
+  for (const [ta, tb] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
+    it(`batched transposeA=${ta} transposeB=${tb}: one rnn-kernels gemm per batch entry, equal to float64 and to the stock kernel`, () => {
+      const outer = [2, 3];
+      const batch = 6;
+      const a = seededValues(batch * M * K, 5);
+      const b = seededValues(batch * K * N, 6);
+      const at = tf.tensor(a, [...outer, ...(ta ? [K, M] : [M, K])]);
+      const bt = tf.tensor(b, [...outer, ...(tb ? [N, K] : [K, N])]);
+      expect(fastMatMulDims(at, bt, ta, tb)).toEqual({ batch, M, N, K });
+      const got = tf.matMul(at, bt, ta, tb);
+      expect(got.shape).toEqual([...outer, M, N]);
+      const values = got.dataSync();
+      for (let i = 0; i < batch; i++) {
+        const ai = a.subarray(i * M * K, (i + 1) * M * K);
+        const bi = b.subarray(i * K * N, (i + 1) * K * N);
+        const slice = values.subarray(i * M * N, (i + 1) * M * N);
+        expect(maxAbsDiff(slice, reference(ai, bi, M, N, K, ta, tb))).toBeLessThan(1e-5);
+        const ours = activeRnnKernels().matMul({ M, N, K, a: ai, b: bi, transposeA: ta, transposeB: tb });
+        expect(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength).equals(Buffer.from(ours.buffer))).toBe(true);
+      }
+      const was = setFastMatMul(false);
+      try {
+        const stock = tf.matMul(at, bt, ta, tb);
+        expect(maxAbsDiff(stock.dataSync(), values)).toBeLessThan(1e-5);
+        tf.dispose(stock);
+      } finally {
+        setFastMatMul(was);
+      }
+      tf.dispose([at, bt, got]);
+    });
+  }
 });
