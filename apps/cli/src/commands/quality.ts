@@ -29,7 +29,7 @@ export function qualityCommand(): Command {
     .option('--out <dir>', 'run directories <out>/<job> and logs <out>/<job>.log (default runs/quality-<date>)')
     .option('--json', 'print the rows as JSON instead of the table')
     .option('--markdown <file>', 'also write the table as Markdown to this file (for the README)')
-    .option('--job-timeout-minutes <n>', 'stop a job running longer than this', positiveNumber, 60)
+    .option('--job-timeout-minutes <n>', 'stop a job running longer than this (default: 150, @seqtrain/quality JOB_TIMEOUT_MS)', positiveNumber)
     .action(async (flags: QualityFlags) => {
       const { runQuality } = await import('@seqtrain/quality');
       const report = await runQuality({
@@ -39,7 +39,7 @@ export function qualityCommand(): Command {
         jobsDir: flags.jobsDir !== undefined ? resolve(flags.jobsDir) : join(REPO_ROOT, 'datasets', 'jobs'),
         baselinesOnly: flags.baselinesOnly === true,
         out: resolve(flags.out ?? join('runs', `quality-${timestamp()}`)),
-        jobTimeoutMs: (flags.jobTimeoutMinutes ?? 60) * 60_000,
+        ...(flags.jobTimeoutMinutes !== undefined ? { jobTimeoutMs: flags.jobTimeoutMinutes * 60_000 } : {}),
         tty: process.stderr.isTTY === true,
       });
       process.stdout.write(flags.json ? JSON.stringify(report.rows, null, 2) + '\n' : report.markdown);
