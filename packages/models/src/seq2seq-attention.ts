@@ -100,9 +100,8 @@ export function buildSeq2seqAttention(config: Seq2seqAttentionConfig): LayersMod
   const context = tfl.layers.dot({ name: SEQ2SEQ_NAMES.context, axes: [2, 1] }).apply([weights, encoderSeq!]) as SymbolicTensor;
   const combined = tfl.layers.concatenate({ name: SEQ2SEQ_NAMES.contextAndDecoder }).apply([context, decoderSeq!]) as SymbolicTensor;
   const output = timeDistributed({
-      name: SEQ2SEQ_NAMES.output,
-      layer: seededDense(seeds, { name: 'next_char_dense', units: config.tgtVocab, activation: 'softmax' }),
-    })
-    .apply(combined) as SymbolicTensor;
+    name: SEQ2SEQ_NAMES.output,
+    layer: seededDense(seeds, { name: 'next_char_dense', units: config.tgtVocab, activation: 'softmax' }),
+  }).apply(combined) as SymbolicTensor;
   return tfl.model({ name: 'seq2seq_attention', inputs: [encoderInput, decoderInput], outputs: output });
 }

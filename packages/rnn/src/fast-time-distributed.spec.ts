@@ -38,21 +38,21 @@ describe('FastTimeDistributed', () => {
   const [B, T, F] = [3, 7, 5];
   const x = (): tf.Tensor => tf.randomUniform([B, T, F], -1, 1, 'float32', 3);
 
-  it('a wrapped Dense: output and gradients equal the stock per-step loop, through one product instead of T', () => {
+  it('a wrapped Dense: output and gradients equal the stock per-step loop, through one product instead of T', async () => {
     const dense = (): tfl.layers.Layer => tfl.layers.dense({ units: 4, activation: 'softmax' });
     const stock = outputAndGrads(model((a) => tfl.layers.timeDistributed(a), dense, T, F), x());
     const fastModel = model(timeDistributed, dense, T, F);
-    const counted = tf.profile(() => outputAndGrads(fastModel, x()));
-    return counted.then((profile) => {
-      const ours = outputAndGrads(fastModel, x());
-      expect(ours.y.length).toBe(B * T * 4);
-      expect(maxAbsDiff(ours.y, stock.y)).toBeLessThan(1e-6);
-      expect(ours.grads.length).toBe(stock.grads.length);
-      ours.grads.forEach((g, i) => expect(maxAbsDiff(g, stock.grads[i]!)).toBeLessThan(1e-5));
-      // The stock loop runs the Dense once per time step (T fused products forward); the reshape path once.
-      const forwardProducts = profile.kernels.filter((k) => k.name === '_FusedMatMul').length;
-      expect(forwardProducts).toBeLessThan(T);
+    let ours: ReturnType<typeof outputAndGrads> | undefined;
+    const profile = await tf.profile(() => {
+      ours = outputAndGrads(fastModel, x());
     });
+    expect(ours!.y.length).toBe(B * T * 4);
+    expect(maxAbsDiff(ours!.y, stock.y)).toBeLessThan(1e-6);
+    expect(ours!.grads.length).toBe(stock.grads.length);
+    ours!.grads.forEach((g, i) => expect(maxAbsDiff(g, stock.grads[i]!)).toBeLessThan(1e-5));
+    // The stock loop runs the Dense once per time step (T fused products forward); the reshape path once.
+    const forwardProducts = profile.kernels.filter((k) => k.name === '_FusedMatMul').length;
+    expect(forwardProducts).toBeLessThan(T);
   });
 
   it('leaves other wrapped layers to the stock loop (same output)', () => {
