@@ -8,7 +8,7 @@ import { Coordinator, describeValidation, type RunSummary } from '@seqtrain/coor
 import type { Job } from '@seqtrain/protocol';
 import { readDatasetManifest } from '@seqtrain/data';
 import { RunProgress } from './progress.js';
-import { checkJobModel, prepareJobData } from './prepare-job-data.js';
+import { checkJobEmbeddings, checkJobModel, prepareJobData } from './prepare-job-data.js';
 import { generateText } from './generate-text.js';
 
 export interface JobCoordinator {
@@ -29,6 +29,7 @@ export async function startJobCoordinator(
   }
   const dataDir = await prepareJobData(job, runDir, options.say);
   await checkJobModel(job, dataDir);
+  job = await checkJobEmbeddings(job, dataDir, options.say);
   const progress = new RunProgress({ tty: options.tty, logEvery: job.logEvery });
   const coordinator = await Coordinator.start({ job, runDir, dataDir, logger: options.logger, onEvent: (e) => progress.handle(e), insecure: options.insecure });
   return { coordinator, progress };

@@ -119,3 +119,39 @@ export async function checkJobModel(job: Job, dataDir: string): Promise<void> {
     throw new SeqtrainError('ERR_JOB_INVALID', `model "${job.model.name}": ${e.message}`, { ...e.details, field: `model.config${e.details?.field ? `.${e.details.field}` : ''}` });
   }
 }
+
+/**
+ * The job's pretrained embeddings (model.embeddings) checked before any process starts: the file found
+ * (as given, else in the repository), its width equal to the model's embeddingDim, the data a word
+ * vocabulary. Returns the job with the file's absolute path, and says how much of the vocabulary it covers.
+ */
+export async function checkJobEmbeddings(job: Job, dataDir: string, say: (line: string) => void): Promise<Job> {
+  const embeddings = job.model.embeddings;
+  if (!embeddings) return job;
+  const manifest = await readDatasetManifest(dataDir);
+  if (manifest.kind !== 'classification') {
+    throw new SeqtrainError('ERR_JOB_INVALID', `model.embeddings needs a word vocabulary (classification data); the job's data is "${manifest.kind}". Remove model.embeddings or use a classification dataset.`, {
+      field: 'model.embeddings',
+    });
+  }
+  const { readGloveFile, resolveModelConfig } = await import('@seqtrain/models');
+  const config = resolveModelConfig(job.model.name, { ...job.model.config, ...modelFieldsFromManifest(manifest, dataDir), seed: job.seed });
+  const dim = config['embeddingDim'];
+  if (typeof dim !== 'number') {
+    throw new SeqtrainError('ERR_JOB_INVALID', `model "${job.model.name}" has no embeddingDim, so it has no Embedding layer for model.embeddings. Remove model.embeddings or pick a text model.`, {
+      field: 'model.embeddings',
+    });
+  }
+  const file = resolveInput(embeddings.file);
+  let glove;
+  try {
+    glove = await readGloveFile(file, manifest.vocab, dim);
+  } catch (err) {
+    const e = err as SeqtrainError;
+    throw new SeqtrainError('ERR_JOB_INVALID', `model.embeddings: ${e.message}`, { ...e.details, field: 'model.embeddings.file' }, { cause: err });
+  }
+  say(
+    `embeddings: ${glove.hits} of ${glove.rows} vocabulary words have a ${dim}-d vector in ${file} (the rest start at zero); layer "${embeddings.layer}" ${embeddings.trainable ? 'trainable' : 'frozen'}`
+  );
+  return { ...job, model: { ...job.model, embeddings: { ...embeddings, file } } };
+}

@@ -49,7 +49,7 @@
  *     optimizer state by broadcast and answers `ready`. The step loop resumes at rollbackStep with the
  *     same global batch, now split over N ranks (event `membership`; summary.json `membershipChanges`).
  */
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { WebSocketServer, WebSocket, RawData } from 'ws';
 import { DEFAULTS, SeqtrainError, closeReason, createLogger, errorFromJSON, isSeqtrainError, loadSecurityConfig, readEnv, type Logger, type SecurityConfig } from '@seqtrain/common';
 import { closeWebSocketServer, listenWebSocketServer } from '@seqtrain/collective';
@@ -711,6 +711,7 @@ export class Coordinator {
     return {
       modelName: job.model.name,
       modelConfig: { ...job.model.config, ...modelFieldsFromManifest(this.manifest, this.dataDir), seed: job.seed },
+      ...(job.model.embeddings ? { embeddings: { file: resolve(job.model.embeddings.file), trainable: job.model.embeddings.trainable, layer: job.model.embeddings.layer } } : {}),
       dataDir: this.dataDir,
       globalBatch: job.globalBatch,
       seed: job.seed,

@@ -17,9 +17,10 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DEFAULTS, SeqtrainError, createLogger, readEnv, type Logger } from '@seqtrain/common';
 import { selectBackend, type BackendChoice, type SelectedBackend } from '@seqtrain/backend';
 import { WebSocketRingListener } from '@seqtrain/collective';
-import { buildModel, chrfFromStatistics, chrfStatistics, greedyDecodeBatch, resolveModelConfig } from '@seqtrain/models';
+import { buildModel, chrfFromStatistics, chrfStatistics, greedyDecodeBatch, loadPretrainedEmbedding, readGloveFile, resolveModelConfig } from '@seqtrain/models';
 import { CommitStore, checkReplicas, createOptimizer, loadCheckpoint, replicaCheckDue, saveCheckpoint, type TrainerState } from '@seqtrain/trainer';
-import { PROTOCOL_VERSION, type CoordinatorMessage, type MessageOf } from '@seqtrain/protocol';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { PROTOCOL_VERSION, type CoordinatorMessage, type MessageOf, type RunSpec } from '@seqtrain/protocol';
 import { modelTargets, openBatchSource, type BatchSource } from './batch-source.js';
 import { CoordinatorConnection } from './coordinator-connection.js';
 import { RING_FAILURE_CODES, formRing, type RingPlace, type Session } from './ring-session.js';
@@ -211,6 +212,7 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, b
   // Every rank builds the same architecture; rank 0's weights (fresh or from the checkpoint) win by broadcast.
   const resumed = rank === 0 && run.resumeFrom ? await loadCheckpoint(run.resumeFrom) : undefined;
   const model = resumed?.model ?? buildModel(run.modelName, run.modelConfig);
+  if (run.embeddings) await applyEmbeddings(model, run.embeddings, train.vocab, resumed !== undefined);
   const optimizer = createOptimizer(run.optimizer, run.learningRate);
   const place: RingPlace = { generation: welcome.generation, rank, worldSize, peers: welcome.peers };
   const ring = await formRing({ run, place, listener, train, model, optimizer, beforeCollective, ...(welcome.nodes ? { nodes: welcome.nodes } : {}) }, log);
@@ -240,6 +242,21 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, b
       ...(train.sourceVocab ? { sourceVocab: [...train.sourceVocab] } : {}),
     },
   };
+}
+
+/**
+ * The job's pretrained vectors, on every rank before the trainer sees the model: freezing takes the
+ * layer out of the trainable weights, which every rank's gradient buckets must agree on. A rank that
+ * resumed keeps its checkpoint's values (rank 0's weights are broadcast anyway) and only sets the flag.
+ */
+async function applyEmbeddings(model: LayersModel, embeddings: NonNullable<RunSpec['embeddings']>, vocab: readonly string[], resumed: boolean): Promise<void> {
+  if (resumed) {
+    model.getLayer(embeddings.layer).trainable = embeddings.trainable;
+    return;
+  }
+  const dim = model.getLayer(embeddings.layer).getWeights()[0]?.shape[1] ?? 0;
+  const glove = await readGloveFile(embeddings.file, vocab, dim);
+  loadPretrainedEmbedding(model, glove, { layerName: embeddings.layer, trainable: embeddings.trainable });
 }
 
 /** A survivor's side of a re-formation: back to the agreed commit, the new ring, rank 0's state by broadcast. */

@@ -26,6 +26,14 @@ describe('job schema', () => {
     expect(() => parseJob({ workers: 4, globalBatch: 2 })).toThrow(/world size/);
   });
 
+  it('reads model.embeddings: frozen in layer "embedding" unless told otherwise, and no unknown keys', () => {
+    expect(parseJob({}).model.embeddings).toBeUndefined();
+    expect(parseJob({ model: { name: 'sentiment-lstm', embeddings: { file: 'glove.txt' } } }).model.embeddings).toEqual({ file: 'glove.txt', trainable: false, layer: 'embedding' });
+    expect(parseJob({ model: { name: 'sentiment-lstm', embeddings: { file: 'g.txt', trainable: true, layer: 'emb' } } }).model.embeddings).toEqual({ file: 'g.txt', trainable: true, layer: 'emb' });
+    expect(() => parseJob({ model: { name: 'sentiment-lstm', embeddings: { file: 'g.txt', frozen: true } } })).toThrow(/frozen|Unrecognized/);
+    expect(() => parseJob({ model: { name: 'sentiment-lstm', embeddings: {} } })).toThrow(/model\.embeddings\.file/);
+  });
+
   it('takes classification data options only with recipe classification', () => {
     const job = parseJob({ data: { recipe: 'classification', input: 'train.tsv', test: 'test.tsv', maxlen: 100 } });
     expect(job.data).toMatchObject({ recipe: 'classification', test: 'test.tsv', maxlen: 100 });

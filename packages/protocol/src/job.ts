@@ -22,6 +22,22 @@ export const JobSchema = z
       .object({
         name: z.string().min(1).default('char-lm'),
         config: z.record(z.string(), z.unknown()).default({}),
+        /**
+         * Pretrained word vectors for the model's Embedding layer (Chollet DLwP 6.1.3): a file in the GloVe
+         * text format (`word v1 ... vD`, D = model.config.embeddingDim), e.g.
+         * datasets/embeddings/glove-6b-100d-sentiment.txt. Row i of the layer becomes the vector of the
+         * dataset's vocabulary word i (zero for a word the file lacks). Classification data only.
+         */
+        embeddings: z
+          .object({
+            file: z.string().min(1),
+            /** false (default): the layer is frozen, as in the book; true: the vectors are only the initial weights. */
+            trainable: z.boolean().default(false),
+            /** The Embedding layer's name ('embedding' in every registered text model). */
+            layer: z.string().min(1).default('embedding'),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({ name: 'char-lm', config: {} }),

@@ -20,8 +20,10 @@ import { CheckpointDirPath, SafeAbsolutePath } from './safe-path.js';
  * 5: `evalDone` of a timeseries dataset carries `originalSquaredErrorSum` and `originalTargets` (the RMSE
  *    in original units; no longer derived from the scaled loss).
  * 6: `evaluate` may name its `split` and carry `snapshot`, `retain`, `restoreStep` (the job's restoreBest).
+ * 7: the run spec may carry `embeddings` (pretrained vectors every rank loads; an older worker would
+ *    train without them, and with other trainable weights than its peers).
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /**
  * The membership generation a message belongs to: 0 for the ranks formed at rendezvous, +1 at every
@@ -50,6 +52,12 @@ export const RunSpecSchema = z.object({
   modelName: z.string(),
   /** Model config, including vocabSize/seqLen taken from the dataset and the job's seed. */
   modelConfig: z.record(z.string(), z.unknown()),
+  /**
+   * Pretrained vectors every rank loads into the Embedding layer `layer` after building the model, and
+   * freezes it unless `trainable` (all ranks must agree: freezing changes the trainable weights, so the
+   * gradient buckets); absent: none.
+   */
+  embeddings: z.object({ file: SafeAbsolutePath, trainable: z.boolean(), layer: z.string().min(1) }).optional(),
   /** Absolute path of the prepared dataset directory (holds manifest.json); every rank reads it. */
   dataDir: SafeAbsolutePath,
   /** Samples per step across all ranks. */

@@ -4,6 +4,7 @@
  * classification recipe; a coordinator, worker agents and training processes on loopback. The
  * world-size check runs the file's model with its dropout off (masks differ per rank by design); the
  * restoreBest check runs the file as shipped: validation carved from train, test split, kept weights.
+ * The embeddings check loads a GloVe-format file into the Embedding layer on every rank.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,5 +105,61 @@ describe('seqtrain local --config datasets/jobs/sentiment-lstm.yaml', () => {
     expect(maxAbsDiff(weightsOf(summary.checkpoint), weightsOf(stepDir(best.step)))).toBe(0);
     expect(maxAbsDiff(weightsOf(stepDir(steps - 1)), weightsOf(stepDir(best.step)))).toBeGreaterThan(0);
   }, RUN_TIMEOUT_MS);
+
+  it('model.embeddings: every rank loads the GloVe-format vectors; frozen, they are the checkpoint\'s embedding exactly; trainable, they move', async () => {
+    const dim = 8;
+    const vocab = (JSON.parse(readFileSync(join(dataDir, 'manifest.json'), 'utf8')) as { vocab: string[] }).vocab;
+    // Vectors for every other real word (ids 2, 4, ...); the rest of the rows must stay zero.
+    const expected = new Float32Array(vocab.length * dim);
+    const lines: string[] = [];
+    for (let id = 2; id < vocab.length; id += 2) {
+      const v = Array.from({ length: dim }, (_, j) => Math.round(1000 * Math.sin(id * 7 + j)) / 1000);
+      v.forEach((x, j) => (expected[id * dim + j] = x));
+      lines.push(`${vocab[id]} ${v.join(' ')}`);
+    }
+    writeFileSync(join(root, 'vectors.txt'), lines.join('\n') + '\n');
+    const withEmbeddings = (trainable: boolean) => {
+      const job = JSON.parse(readFileSync(plainJob, 'utf8')) as { model: Record<string, unknown> };
+      job.model['embeddings'] = { file: 'vectors.txt', trainable };
+      const file = join(root, `embeddings-${trainable}.json`);
+      writeFileSync(file, JSON.stringify(job));
+      return file;
+    };
+    const common = ['--data', dataDir, '--steps', '3', '--workers', '2', '--optimizer', 'sgd', '--lr', '0.5', '--units', '8', '--no-progress', '--no-dashboard'];
+
+    const frozen = await seqtrain(['local', '--config', withEmbeddings(false), ...common, '--embedding-dim', String(dim), '--out', join(root, 'frozen')], root);
+    expect(frozen.code, frozen.stderr).toBe(0);
+    const hits = Math.floor((vocab.length - 1) / 2);
+    expect(frozen.stdout + frozen.stderr).toContain(`embeddings: ${hits} of ${vocab.length} vocabulary words have a ${dim}-d vector in ${join(root, 'vectors.txt')}`);
+    const frozenCheckpoint = JSON.parse(readFileSync(join(root, 'frozen', 'summary.json'), 'utf8')).checkpoint as string;
+    expect(maxAbsDiff(embeddingOf(frozenCheckpoint), expected)).toBe(0);
+    const frozenModel = JSON.parse(readFileSync(join(frozenCheckpoint, 'model.json'), 'utf8'));
+    expect(JSON.stringify(frozenModel.modelTopology)).toMatch(/"name":"embedding","trainable":false|"trainable":false,[^}]*"name":"embedding"/);
+
+    const trainable = await seqtrain(['local', '--config', withEmbeddings(true), ...common, '--embedding-dim', String(dim), '--out', join(root, 'trainable')], root);
+    expect(trainable.code, trainable.stderr).toBe(0);
+    const trainableCheckpoint = JSON.parse(readFileSync(join(root, 'trainable', 'summary.json'), 'utf8')).checkpoint as string;
+    const moved = maxAbsDiff(embeddingOf(trainableCheckpoint), expected);
+    expect(moved).toBeGreaterThan(0);
+    expect(moved).toBeLessThan(1);
+
+    // A file of another width than the model's embeddingDim: refused before any process starts, naming the line.
+    const wrong = await seqtrain(['local', '--config', withEmbeddings(false), ...common, '--embedding-dim', '16', '--out', join(root, 'wrong')], root);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain(`${join(root, 'vectors.txt')}:1: expected a word and 16 numbers, got ${dim} numbers`);
+  }, 3 * RUN_TIMEOUT_MS);
 });
+
+/** The values of the checkpoint's Embedding matrix (the weight named embedding/embeddings), from weights.bin by its manifest. */
+function embeddingOf(checkpoint: string): Float32Array {
+  const model = JSON.parse(readFileSync(join(checkpoint, 'model.json'), 'utf8')) as { weightsManifest: { weights: { name: string; shape: number[] }[] }[] };
+  const all = weightsOf(checkpoint);
+  let offset = 0;
+  for (const w of model.weightsManifest.flatMap((g) => g.weights)) {
+    const size = w.shape.reduce((a, b) => a * b, 1);
+    if (w.name === 'embedding/embeddings') return all.slice(offset, offset + size);
+    offset += size;
+  }
+  throw new Error(`No embedding/embeddings weight in ${checkpoint}/model.json.`);
+}
 
