@@ -49,7 +49,7 @@
  *     optimizer state by broadcast and answers `ready`. The step loop resumes at rollbackStep with the
  *     same global batch, now split over N ranks (event `membership`; summary.json `membershipChanges`).
  */
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import type { WebSocketServer, WebSocket, RawData } from 'ws';
 import { DEFAULTS, SeqtrainError, closeReason, createLogger, errorFromJSON, isSeqtrainError, loadSecurityConfig, readEnv, type Logger, type SecurityConfig } from '@seqtrain/common';
 import { closeWebSocketServer, listenWebSocketServer } from '@seqtrain/collective';
@@ -80,6 +80,7 @@ import { RunTracker, aggregateStep, type ValidationResult } from './run-tracker.
 import { StallInspector, type Stall } from './stall-inspector.js';
 import { validationMetrics, type Selection, type ValidationMetrics } from './validation-metrics.js';
 import { BestStep } from './best-step.js';
+import { buildRunSpec } from './run-spec.js';
 
 export type { CoordinatorEvent } from './coordinator-event.js';
 
@@ -707,29 +708,7 @@ export class Coordinator {
   }
 
   private runSpec(): RunSpec {
-    const job = this.job;
-    return {
-      modelName: job.model.name,
-      modelConfig: { ...job.model.config, ...modelFieldsFromManifest(this.manifest, this.dataDir), seed: job.seed },
-      ...(job.model.embeddings ? { embeddings: { file: resolve(job.model.embeddings.file), trainable: job.model.embeddings.trainable, layer: job.model.embeddings.layer } } : {}),
-      dataDir: this.dataDir,
-      globalBatch: job.globalBatch,
-      seed: job.seed,
-      optimizer: job.optimizer,
-      learningRate: job.learningRate,
-      clipNorm: job.clipNorm ?? null,
-      compression: job.compression,
-      bucketCapBytes: job.bucketCapBytes,
-      accumulateSteps: job.accumulateSteps,
-      lrScaling: job.lrScaling,
-      warmupSteps: job.warmupSteps,
-      ...(job.lrDecaySteps > 0 ? { lrDecay: { startStep: Math.max(0, this.totalSteps - job.lrDecaySteps), endStep: this.totalSteps, finalFraction: job.lrDecayTo } } : {}),
-      backend: job.backend,
-      resumeFrom: this.resumeDir,
-      collectiveTimeoutMs: readEnv().SEQTRAIN_COLLECTIVE_TIMEOUT_MS ?? DEFAULTS.COLLECTIVE_TIMEOUT_MS,
-      commitEvery: job.commitEvery,
-      checkReplicasEvery: job.checkReplicasEvery,
-    };
+    return buildRunSpec(this.job, { manifest: this.manifest, dataDir: this.dataDir, totalSteps: this.totalSteps, resumeDir: this.resumeDir });
   }
 
   /** One evaluate pass; `selection` (restoreBest's final pass) is recorded with its figures. */
