@@ -32,6 +32,11 @@ export interface NetnsNetworkOptions {
   shaping?: LinkShaping;
   /** Count the bytes between every pair of hosts (default true). */
   traffic?: boolean;
+  /**
+   * MTU of every link (both veth ends, hence the bridge) in bytes; default the kernel's 1500. Jumbo frames
+   * (9000, as data-centre fabrics run) raise TCP's share of a shaped link from 1448/1514 to 8948/9014 bytes.
+   */
+  mtu?: number;
 }
 
 export interface TrafficCount {
@@ -45,6 +50,9 @@ export interface TrafficCount {
 }
 
 export const DEFAULT_TBF_BURST = '256kb';
+/** Ethernet's smallest IPv4 MTU (RFC 791: 68) and the veth driver's largest. */
+export const MIN_MTU_BYTES = 68;
+export const MAX_MTU_BYTES = 65_535;
 export const DEFAULT_TBF_LATENCY = '50ms';
 /** Above any veth's throughput here, so the counting classes never limit. */
 const COUNTING_CLASS_RATE = '100gbit';
@@ -74,6 +82,12 @@ export class NetnsNetwork {
 
   /** Creates the whole network; on any failure removes what it had created and rethrows. */
   static async create(plan: NetnsPlan, options: NetnsNetworkOptions = {}): Promise<NetnsNetwork> {
+    const { mtu } = options;
+    if (mtu !== undefined && (!Number.isInteger(mtu) || mtu < MIN_MTU_BYTES || mtu > MAX_MTU_BYTES)) {
+      throw new SeqtrainError('ERR_INVALID_ARGUMENT', `MTU must be an integer from ${MIN_MTU_BYTES} to ${MAX_MTU_BYTES} bytes; got ${mtu}. Use 1500 (Ethernet) or 9000 (jumbo frames).`, {
+        field: 'mtu',
+      });
+    }
     if (!isRoot()) {
       throw new SeqtrainError('ERR_SYSTEM_COMMAND', `The network-namespace cluster must run as root (uid ${process.getuid?.() ?? '?'}). ${ROOT_HINT}`, {
         command: 'ip netns add',
@@ -114,13 +128,19 @@ export class NetnsNetwork {
         [
           `link add name ${host.switchPort} type veth peer name ${HOST_INTERFACE_NAME} netns ${host.namespace}`,
           `link set dev ${host.switchPort} master ${plan.bridge}`,
+          ...(this.options.mtu !== undefined ? [`link set dev ${host.switchPort} mtu ${this.options.mtu}`] : []),
           `link set dev ${host.switchPort} up`,
         ].join('\n')
       );
       await runSystemCommand(
         'ip',
         ['-n', host.namespace, '-batch', '-'],
-        [`link set dev lo up`, `addr add ${host.address}/24 dev ${HOST_INTERFACE_NAME}`, `link set dev ${HOST_INTERFACE_NAME} up`].join('\n')
+        [
+          `link set dev lo up`,
+          `addr add ${host.address}/24 dev ${HOST_INTERFACE_NAME}`,
+          ...(this.options.mtu !== undefined ? [`link set dev ${HOST_INTERFACE_NAME} mtu ${this.options.mtu}`] : []),
+          `link set dev ${HOST_INTERFACE_NAME} up`,
+        ].join('\n')
       );
       const shaping = this.options.shaping;
       if (shaping) {

@@ -3,13 +3,13 @@
  * per wire encoding to the loopback rows (`seqtrain bench allreduce --json`), where the wire costs
  * nothing; each shaped-namespace row (`seqtrain bench netns --json`) is then PREDICTED, not fitted, as
  *   T = 2(N-1) alpha + 2(N-1)/N * S * max(beta_software, beta_wire * wireBytes / 4)
- * with beta_wire the tbf rate's payload seconds per byte (TBF_TCP_PAYLOAD_FRACTION): the slower of the
+ * with beta_wire the tbf rate's payload seconds per byte (tbfTcpPayloadFraction of the row's MTU): the slower of the
  * software and the wire sets the pace of a pipelined ring. The loopback rows are printed against their
  * own fit (in-sample), the namespace rows against the prediction (out of sample). S counts the float32
  * payload, so compressed rows are in the same units as the fp32 ones.
  */
 import type { WireCompression } from '@seqtrain/collective';
-import { fitAlphaBeta, ringAllreduceSeconds, TBF_TCP_PAYLOAD_FRACTION, wireSecondsPerByte, type AlphaBeta } from './cost-model.js';
+import { ETHERNET_MTU_BYTES, fitAlphaBeta, ringAllreduceSeconds, tbfTcpPayloadFraction, wireSecondsPerByte, type AlphaBeta } from './cost-model.js';
 import { formatSize } from './parse-size.js';
 
 /** The fields of a `bench allreduce --json` or `bench netns --json` line the model reads. */
@@ -19,7 +19,7 @@ export interface BenchRowForModel {
   seconds: number;
   compression?: WireCompression;
   /** Present on shaped-namespace rows only. */
-  link?: { kind: 'netns'; rate: string; bitsPerSecond: number };
+  link?: { kind: 'netns'; rate: string; bitsPerSecond: number; mtu?: number };
 }
 
 export interface CostModelCheckRow {
@@ -82,7 +82,7 @@ export function checkCostModel(loopback: readonly BenchRowForModel[], netns: rea
     // Without loopback rows of this encoding, the fp32 software stands in (its encode cost is then missing).
     const sw = software.get(compression) ?? software.get('none');
     if (!sw || !row.link) continue;
-    const wire = wireSecondsPerByte({ name: row.link.rate, bitsPerSecond: row.link.bitsPerSecond, latencySeconds: 0, payloadFraction: TBF_TCP_PAYLOAD_FRACTION });
+    const wire = wireSecondsPerByte({ name: row.link.rate, bitsPerSecond: row.link.bitsPerSecond, latencySeconds: 0, payloadFraction: tbfTcpPayloadFraction(row.link.mtu ?? ETHERNET_MTU_BYTES) });
     const beta = Math.max(sw.betaSecondsPerByte, (wire * WIRE_ELEMENT_BYTES[compression]) / 4);
     push(row, `netns ${row.link.rate}`, ringAllreduceSeconds({ alphaSeconds: sw.alphaSeconds, betaSecondsPerByte: beta }, row.ranks, row.bytes), false);
   }

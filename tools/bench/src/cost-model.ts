@@ -86,6 +86,15 @@ export const ETHERNET_TCP_PAYLOAD_FRACTION = 1448 / 1538;
  * no FCS, preamble or gap): 1448 / 1514. A raw TCP pump over `tbf rate 1gbit` measured 0.95 of the rate.
  */
 export const TBF_TCP_PAYLOAD_FRACTION = 1448 / 1514;
+export const ETHERNET_MTU_BYTES = 1500;
+
+/**
+ * TBF_TCP_PAYLOAD_FRACTION at another MTU: MTU - 52 bytes of IP + TCP headers with timestamps per
+ * MTU + 14 metered (9000, jumbo frames: 8948 / 9014 = 0.993).
+ */
+export function tbfTcpPayloadFraction(mtuBytes: number): number {
+  return (mtuBytes - 52) / (mtuBytes + 14);
+}
 
 export const LINKS: readonly LinkSpec[] = [
   { name: '10 Gbit', bitsPerSecond: 10e9, latencySeconds: 10e-6, payloadFraction: ETHERNET_TCP_PAYLOAD_FRACTION },

@@ -16,7 +16,7 @@ export type { NetnsAllreduceBenchRow } from './netns-bench-table.js';
 export { parseLinkRate } from './link-rate.js';
 export { checkCostModel, costModelCheckTable } from './cost-model-check.js';
 export type { BenchRowForModel, CostModelCheck, CostModelCheckRow } from './cost-model-check.js';
-export { ETHERNET_TCP_PAYLOAD_FRACTION, TBF_TCP_PAYLOAD_FRACTION, wireSecondsPerByte } from './cost-model.js';
+export { ETHERNET_MTU_BYTES, ETHERNET_TCP_PAYLOAD_FRACTION, TBF_TCP_PAYLOAD_FRACTION, tbfTcpPayloadFraction, wireSecondsPerByte } from './cost-model.js';
 export { minExposedPerStep, runScalingBench, scalingRows, scalingTable, stepFigures } from './scaling-bench.js';
 export type { ScalingBenchOptions, ScalingBenchRow, ScalingRunFigures } from './scaling-bench.js';
 export { STEP_BENCH_DEFAULTS, STEP_VARIANTS, runStepBench } from './step-bench.js';

@@ -25,14 +25,16 @@ const canRun = isRoot() && (await systemCommandAvailable('ip')) && (await system
 const why = canRun ? '' : ` (SKIPPED: needs root with CAP_SYS_ADMIN and iproute2's ip and tc; uid ${process.getuid?.() ?? '?'})`;
 
 describe.skipIf(!canRun)(`runNetnsAllreduceBench${why}`, () => {
-  it('all-reduces across two shaped namespaces to the float64 sum, over the bridge, and deletes the namespaces', async () => {
+  it('all-reduces across two shaped namespaces with jumbo frames to the float64 sum, over the bridge, and deletes the namespaces', async () => {
     let plan: NetnsPlan | undefined;
     let during: string[] = [];
+    let links: Promise<string[]> = Promise.resolve([]);
     const lines: string[] = [];
     const result = await runNetnsAllreduceBench({
       ranks: [2],
       sizesBytes: [PAYLOAD_BYTES],
       rate: '500mbit',
+      mtu: 9000,
       compressions: ['none', 'fp16'],
       iterations: 1,
       warmup: 0,
@@ -41,6 +43,11 @@ describe.skipIf(!canRun)(`runNetnsAllreduceBench${why}`, () => {
       onNetwork: (p) => {
         plan = p;
         void listNamespaces().then((names) => (during = names));
+        // Every host's eth0 and every bridge port, as the kernel reports them while the network exists.
+        links = Promise.all([
+          ...p.hosts.map((h) => runSystemCommand('ip', ['-n', h.namespace, '-o', 'link', 'show', 'dev', 'eth0'])),
+          ...p.hosts.map((h) => runSystemCommand('ip', ['-n', p.switchNamespace, '-o', 'link', 'show', 'dev', h.switchPort])),
+        ]);
       },
     });
     expect(result.rows.map((r) => [r.ranks, r.bytes, r.compression])).toEqual([
@@ -54,7 +61,7 @@ describe.skipIf(!canRun)(`runNetnsAllreduceBench${why}`, () => {
     expect(fp16.check.withinBound).toBe(true);
     expect(fp16.check.maxAbsError).toBeGreaterThan(1e-6);
     for (const row of result.rows) {
-      expect(row.link).toEqual({ kind: 'netns', rate: '500mbit', bitsPerSecond: 5e8 });
+      expect(row.link).toEqual({ kind: 'netns', rate: '500mbit', bitsPerSecond: 5e8, mtu: 9000 });
       expect(row.busbw).toBeCloseTo(row.algbw, 6);
       expect(row.busbwPerLink).toBeCloseTo(row.busbw / (5e8 / 8), 6);
       expect(row.reference.bytesPerSecond).toBeGreaterThan(0);
@@ -68,6 +75,9 @@ describe.skipIf(!canRun)(`runNetnsAllreduceBench${why}`, () => {
       const count = result.traffic.find((t) => t.from === from && t.to === to);
       expect(count?.bytes ?? 0).toBeGreaterThan(PAYLOAD_BYTES * 2);
     }
+    const shown = await links;
+    expect(shown).toHaveLength(2 * p.hosts.length);
+    for (const line of shown) expect(line).toMatch(/ mtu 9000 /);
     const mine = [p.switchNamespace, ...p.hosts.map((h) => h.namespace)];
     await expect.poll(() => during.length).toBeGreaterThan(0);
     expect(during).toEqual(expect.arrayContaining(mine));
@@ -77,8 +87,9 @@ describe.skipIf(!canRun)(`runNetnsAllreduceBench${why}`, () => {
 });
 
 describe('runNetnsAllreduceBench arguments', () => {
-  it('refuses a rate tc would not read and a one-rank ring before creating anything', async () => {
+  it('refuses a rate tc would not read, a one-rank ring and an impossible MTU before creating anything', async () => {
     await expect(runNetnsAllreduceBench({ ranks: [2], sizesBytes: [1024], rate: '1 gigabit' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { field: 'rate' } });
     await expect(runNetnsAllreduceBench({ ranks: [1], sizesBytes: [1024], rate: '1gbit' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { field: 'ranks' } });
+    await expect(runNetnsAllreduceBench({ ranks: [2], sizesBytes: [1024], rate: '1gbit', mtu: 70_000 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { field: 'mtu' } });
   });
 });

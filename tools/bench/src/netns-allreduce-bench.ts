@@ -18,6 +18,7 @@ import { SeqtrainError } from '@seqtrain/common';
 import { NetnsNetwork, planNetnsCluster, type NetnsHost, type NetnsPlan, type TrafficCount } from '@seqtrain/netns';
 import { BENCH_HOST_ENV } from './bench-protocol.js';
 import { parseLinkRate } from './link-rate.js';
+import { ETHERNET_MTU_BYTES } from './cost-model.js';
 import { netnsTableHeader, netnsTableRow, type NetnsAllreduceBenchRow } from './netns-bench-table.js';
 import { WorkerGroup } from './worker-group.js';
 import { checkRanksAndSizes } from './bench-sizes.js';
@@ -31,6 +32,8 @@ export interface NetnsAllreduceBenchOptions {
   rate: string;
   /** tbf bucket; default @seqtrain/netns's (256kb). */
   burst?: string;
+  /** MTU of every link in bytes; default the kernel's 1500 (@seqtrain/netns NetnsNetworkOptions.mtu). */
+  mtu?: number;
   /** Wire encodings, one row each per size; default ['none', 'fp16']. */
   compressions?: WireCompression[];
   /** Timed all-reduces (and pump rounds) per size; default 3. */
@@ -80,7 +83,11 @@ export async function runNetnsAllreduceBench(options: NetnsAllreduceBenchOptions
   const out = options.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const plan = planNetnsCluster({ workers: Math.max(...options.ranks), prefix: options.prefix, subnet: options.subnet });
   const hosts = plan.hosts.filter((h) => h.worker !== null);
-  const network = await NetnsNetwork.create(plan, { shaping: { rate: options.rate, ...(options.burst ? { burst: options.burst } : {}) }, traffic: true });
+  const network = await NetnsNetwork.create(plan, {
+    shaping: { rate: options.rate, ...(options.burst ? { burst: options.burst } : {}) },
+    traffic: true,
+    ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
+  });
   options.onNetwork?.(plan);
 
   let group: WorkerGroup | undefined;
@@ -119,7 +126,7 @@ export async function runNetnsAllreduceBench(options: NetnsAllreduceBenchOptions
             seconds,
             algbw,
             busbw: algbw * busFactor,
-            link: { kind: 'netns', rate: options.rate, bitsPerSecond },
+            link: { kind: 'netns', rate: options.rate, bitsPerSecond, mtu: options.mtu ?? ETHERNET_MTU_BYTES },
             busbwPerLink: (algbw * busFactor) / (bitsPerSecond / 8),
             reference: { kind: 'raw-tcp-pump', bytesPerSecond: bytes / pumpSeconds },
             check: { bytes: checked, ...check },

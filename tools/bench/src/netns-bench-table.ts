@@ -2,7 +2,8 @@
  * Output of the shaped-link bench (netns-allreduce-bench.ts): a fixed-width table or JSON lines.
  * GB/s = 1e9 bytes/s as in bench-table.ts. busbw / link compares the payload bytes each ring link
  * carried per second with the tbf rate; the wire also carries Ethernet, IP and TCP headers (66 of every
- * 1514 bytes at MTU 1500), so a plain TCP stream tops out near 0.95 of the rate (measured by the pump).
+ * 1514 bytes at MTU 1500, 66 of 9014 with jumbo frames), so a plain TCP stream tops out near 0.956 of the
+ * rate at MTU 1500 and 0.993 at 9000 (cost-model.ts tbfTcpPayloadFraction).
  */
 import type { WireCompression } from '@seqtrain/collective';
 import { formatSize } from './parse-size.js';
@@ -18,8 +19,8 @@ export interface NetnsAllreduceBenchRow {
   algbw: number;
   /** algbw * 2(N-1)/N; compressed rows count the float32 payload, so theirs is the effective busbw. */
   busbw: number;
-  /** Each rank in its own network namespace, its transmit rate capped by tbf. */
-  link: { kind: 'netns'; rate: string; bitsPerSecond: number };
+  /** Each rank in its own network namespace, its transmit rate capped by tbf; mtu absent in rows from before the option (1500). */
+  link: { kind: 'netns'; rate: string; bitsPerSecond: number; mtu?: number };
   /** busbw / (link rate in bytes/s). */
   busbwPerLink: number;
   /** The same processes streaming the same byte count over plain TCP on the same shaped links. */

@@ -14,16 +14,18 @@ export function benchNetnsCommand(): Command {
     .option('--sizes <list>', 'payload sizes, comma-separated (KB, MB, GB = powers of 2)', '1MB,8MB,64MB')
     .option('--rate <rate>', "every host's transmit rate, in tc syntax (1gbit, 500mbit, 100mbps = bytes/s)", '1gbit')
     .option('--burst <size>', 'tbf bucket, in tc syntax', '256kb')
+    .option('--mtu <bytes>', 'MTU of every link (9000 = jumbo frames)', positiveInt, 1500)
     .option('--compression <list>', 'wire encodings, comma-separated: none (fp32), fp16, bf16', 'none,fp16,bf16')
     .option('--iterations <n>', 'timed all-reduces (and pump rounds) per size', positiveInt, 3)
     .option('--json', 'one JSON object per row instead of a table (input of `seqtrain bench costmodel --netns-bench`)')
-    .action(async (o: { ranks: number[]; sizes: string; rate: string; burst: string; compression: string; iterations: number; json?: boolean }) => {
+    .action(async (o: { ranks: number[]; sizes: string; rate: string; burst: string; mtu: number; compression: string; iterations: number; json?: boolean }) => {
       const { runNetnsAllreduceBench, parseSize } = await import('@seqtrain/bench');
       const result = await runNetnsAllreduceBench({
         ranks: o.ranks,
         sizesBytes: o.sizes.split(',').map((s) => parseSize(s.trim())),
         rate: o.rate,
         burst: o.burst,
+        mtu: o.mtu,
         compressions: o.compression.split(',').map((s) => s.trim()) as ('none' | 'fp16' | 'bf16')[],
         iterations: o.iterations,
         json: o.json === true,
