@@ -4,8 +4,9 @@ import { formatTraffic, netnsClusterMain, parseNetnsCliArgs } from './netns-cli.
 
 describe('parseNetnsCliArgs', () => {
   it('takes its own options before `--` and passes everything after it to the coordinator', () => {
-    const options = parseNetnsCliArgs(['--workers', '3', '--devices', '2', '--backend', 'cpu', '--rate', '1gbit', '--no-traffic', '--', '--steps', '3', '--data', '/d']);
+    const options = parseNetnsCliArgs(['--workers', '3', '--devices', '2', '--backend', 'cpu', '--rate', '1gbit', '--mtu', '9000', '--no-traffic', '--', '--steps', '3', '--data', '/d']);
     expect(options).toMatchObject({
+      mtu: 9000,
       workers: 3,
       devicesPerWorker: 2,
       workerArgs: ['--backend', 'cpu'],
@@ -23,7 +24,7 @@ describe('parseNetnsCliArgs', () => {
   });
 
   it('rejects job flags given before `--`, bad numbers, and --burst without --rate', () => {
-    for (const argv of [['--steps', '3'], ['--workers', 'two'], ['--workers', '0'], ['--burst', '64kb']]) {
+    for (const argv of [['--steps', '3'], ['--workers', 'two'], ['--workers', '0'], ['--burst', '64kb'], ['--mtu', 'jumbo']]) {
       expect(() => parseNetnsCliArgs(argv), argv.join(' ')).toThrow();
       try {
         parseNetnsCliArgs(argv);

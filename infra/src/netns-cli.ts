@@ -24,6 +24,7 @@ options:
   --rate R           cap every host's transmit rate: tc tbf rate R (e.g. 1gbit, 100mbit)
   --burst B          tbf burst with --rate (default ${DEFAULT_TBF_BURST})
   --latency L        tbf latency with --rate (default ${DEFAULT_TBF_LATENCY}; a queue bound, not an added delay)
+  --mtu BYTES        MTU of every link (default 1500; 9000 = jumbo frames)
   --no-traffic       do not count the bytes between hosts
   --timeout S        give up after S seconds (default ${DEFAULT_NETNS_TIMEOUT_MS / 1000})
   --verbose          echo the workers' logs too (default: the coordinator's only)
@@ -66,6 +67,7 @@ export function parseNetnsCliArgs(argv: string[]): (NetnsClusterOptions & { verb
         rate: { type: 'string' },
         burst: { type: 'string' },
         latency: { type: 'string' },
+        mtu: { type: 'string' },
         'no-traffic': { type: 'boolean' },
         timeout: { type: 'string' },
         verbose: { type: 'boolean' },
@@ -93,6 +95,7 @@ export function parseNetnsCliArgs(argv: string[]): (NetnsClusterOptions & { verb
   if (values.subnet !== undefined) options.subnet = values.subnet;
   if (values.prefix !== undefined) options.prefix = values.prefix;
   if (values.cli !== undefined) options.cli = values.cli;
+  if (values.mtu !== undefined) options.mtu = positive(values.mtu, 'mtu');
   if (values.timeout !== undefined) options.timeoutMs = positive(values.timeout, 'timeout') * 1000;
   if (values.rate !== undefined) {
     options.shaping = { rate: values.rate, ...(values.burst !== undefined ? { burst: values.burst } : {}), ...(values.latency !== undefined ? { latency: values.latency } : {}) };

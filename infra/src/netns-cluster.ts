@@ -51,6 +51,8 @@ export interface NetnsClusterOptions {
   subnet?: string;
   runId?: string;
   shaping?: LinkShaping;
+  /** MTU of every link in bytes (default the kernel's 1500; @seqtrain/netns checks the range). */
+  mtu?: number;
   /** Count bytes between every pair of hosts (default true). */
   traffic?: boolean;
   /** Path of seqtrain.js; default apps/cli/bin/seqtrain.js of this checkout. */
@@ -119,7 +121,7 @@ export async function runNetnsCluster(options: NetnsClusterOptions): Promise<Net
   const [coordinatorHost, ...workerHosts] = plan.hosts as [NetnsHost, ...NetnsHost[]];
   const coordinatorUrl = `ws://${coordinatorHost.address}:${port}`;
 
-  const network = await NetnsNetwork.create(plan, { shaping: options.shaping, traffic: options.traffic });
+  const network = await NetnsNetwork.create(plan, { shaping: options.shaping, traffic: options.traffic, ...(options.mtu !== undefined ? { mtu: options.mtu } : {}) });
   try {
     mkdirSync(logDir, { recursive: true });
   } catch (err) {
