@@ -109,7 +109,7 @@ describe('seqtrain local --config datasets/jobs/sentiment-lstm.yaml', () => {
     expect(maxAbsDiff(weightsOf(stepDir(steps - 1)), weightsOf(stepDir(best.step)))).toBeGreaterThan(0);
   }, RUN_TIMEOUT_MS);
 
-  it('model.embeddings: every rank loads the GloVe-format vectors; frozen, they are the checkpoint\'s embedding exactly; trainable, they move', async () => {
+  it('model.embeddings: every rank loads the GloVe-format vectors; frozen, they are the checkpoint\'s embedding exactly and 1 or 2 workers agree; trainable, they move', async () => {
     const dim = 8;
     const vocab = (JSON.parse(readFileSync(join(dataDir, 'manifest.json'), 'utf8')) as { vocab: string[] }).vocab;
     // Vectors for every other real word (ids 2, 4, ...); the rest of the rows must stay zero.
@@ -128,7 +128,7 @@ describe('seqtrain local --config datasets/jobs/sentiment-lstm.yaml', () => {
       writeFileSync(file, JSON.stringify(job));
       return file;
     };
-    const common = ['--data', dataDir, '--steps', '3', '--workers', '2', '--optimizer', 'sgd', '--lr', '0.5', '--units', '8', '--no-progress', '--no-dashboard'];
+    const common = ['--data', dataDir, '--steps', '3', '--checkpoint-every', '1', '--workers', '2', '--optimizer', 'sgd', '--lr', '0.5', '--units', '8', '--no-progress', '--no-dashboard'];
 
     const frozen = await seqtrain(['local', '--config', withEmbeddings(false), ...common, '--embedding-dim', String(dim), '--out', join(root, 'frozen')], root);
     expect(frozen.code, frozen.stderr).toBe(0);
@@ -136,6 +136,13 @@ describe('seqtrain local --config datasets/jobs/sentiment-lstm.yaml', () => {
     expect(frozen.stdout + frozen.stderr).toContain(`embeddings: ${hits} of ${vocab.length} vocabulary words have a ${dim}-d vector in ${join(root, 'vectors.txt')}`);
     const frozenCheckpoint = JSON.parse(readFileSync(join(root, 'frozen', 'summary.json'), 'utf8')).checkpoint as string;
     expect(maxAbsDiff(embeddingOf(frozenCheckpoint), expected)).toBe(0);
+    // World-size invariance with the layer frozen (SGD, dropout off): one worker with the whole batch ends where two do.
+    const single = await seqtrain(['local', '--config', withEmbeddings(false), ...common, '--workers', '1', '--embedding-dim', String(dim), '--out', join(root, 'frozen-1')], root);
+    expect(single.code, single.stderr).toBe(0);
+    const singleCheckpoint = JSON.parse(readFileSync(join(root, 'frozen-1', 'summary.json'), 'utf8')).checkpoint as string;
+    expect(maxAbsDiff(weightsOf(singleCheckpoint), weightsOf(frozenCheckpoint))).toBeLessThanOrEqual(1e-5);
+    // Not vacuous: the other layers did train between step 1 and step 3.
+    expect(maxAbsDiff(weightsOf(frozenCheckpoint), weightsOf(join(root, 'frozen', 'checkpoints', 'step-0000001')))).toBeGreaterThan(0);
     const frozenModel = JSON.parse(readFileSync(join(frozenCheckpoint, 'model.json'), 'utf8'));
     expect(JSON.stringify(frozenModel.modelTopology)).toMatch(/"name":"embedding","trainable":false|"trainable":false,[^}]*"name":"embedding"/);
 
