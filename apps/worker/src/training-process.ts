@@ -250,11 +250,19 @@ async function startSession(welcome: Welcome, listener: WebSocketRingListener, b
  * resumed keeps its checkpoint's values (rank 0's weights are broadcast anyway) and only sets the flag.
  */
 async function applyEmbeddings(model: LayersModel, embeddings: NonNullable<RunSpec['embeddings']>, vocab: readonly string[], resumed: boolean): Promise<void> {
+  const layer = model.layers.find((l) => l.name === embeddings.layer);
+  if (!layer) {
+    throw new SeqtrainError(
+      'ERR_JOB_INVALID',
+      `model.embeddings.layer "${embeddings.layer}" is not a layer of this model (its layers: ${model.layers.map((l) => l.name).join(', ')}). Name its Embedding layer.`,
+      { field: 'model.embeddings.layer' }
+    );
+  }
   if (resumed) {
-    model.getLayer(embeddings.layer).trainable = embeddings.trainable;
+    layer.trainable = embeddings.trainable;
     return;
   }
-  const dim = model.getLayer(embeddings.layer).getWeights()[0]?.shape[1] ?? 0;
+  const dim = layer.weights[0]?.shape[1] ?? 0;
   const glove = await readGloveFile(embeddings.file, vocab, dim);
   loadPretrainedEmbedding(model, glove, { layerName: embeddings.layer, trainable: embeddings.trainable });
 }

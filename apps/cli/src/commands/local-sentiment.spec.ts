@@ -153,6 +153,14 @@ describe('seqtrain local --config datasets/jobs/sentiment-lstm.yaml', () => {
     expect(moved).toBeGreaterThan(0);
     expect(moved).toBeLessThan(1);
 
+    // A layer name the model lacks: every rank refuses it, naming the model's layers.
+    const named = JSON.parse(readFileSync(withEmbeddings(false), 'utf8')) as { model: { embeddings: Record<string, unknown> } };
+    named.model.embeddings['layer'] = 'embeddings';
+    writeFileSync(join(root, 'bad-layer.json'), JSON.stringify(named));
+    const badLayer = await seqtrain(['local', '--config', join(root, 'bad-layer.json'), ...common, '--embedding-dim', String(dim), '--out', join(root, 'bad-layer')], root);
+    expect(badLayer.code).not.toBe(0);
+    expect(badLayer.stderr).toMatch(/model\.embeddings\.layer "embeddings" is not a layer of this model \(its layers: [^)]*\bembedding\b/);
+
     // A file of another width than the model's embeddingDim: refused before any process starts, naming the line.
     const wrong = await seqtrain(['local', '--config', withEmbeddings(false), ...common, '--embedding-dim', '16', '--out', join(root, 'wrong')], root);
     expect(wrong.code).not.toBe(0);
