@@ -3,7 +3,8 @@ import { fitAlphaBeta, hierarchicalAllreduceSeconds, onLink, predict, prediction
 
 describe('cost model', () => {
   it("gives TCP's share of a tbf-metered link by MTU: 1448 of 1514 bytes at 1500, 8948 of 9014 with jumbo frames", () => {
-    expect(tbfTcpPayloadFraction(1500)).toBe(TBF_TCP_PAYLOAD_FRACTION);
+    expect(tbfTcpPayloadFraction(1500)).toBe(1448 / 1514);
+    expect(TBF_TCP_PAYLOAD_FRACTION).toBe(1448 / 1514);
     expect(tbfTcpPayloadFraction(9000)).toBeCloseTo(8948 / 9014, 12);
   });
 

@@ -81,20 +81,22 @@ export interface LinkSpec {
  * 1538 on the wire (1500 + 14 header + 4 FCS + 8 preamble + 12 gap).
  */
 export const ETHERNET_TCP_PAYLOAD_FRACTION = 1448 / 1538;
-/**
- * The same under tc's tbf, which meters frames as the kernel holds them (1500 + 14-byte Ethernet header,
- * no FCS, preamble or gap): 1448 / 1514. A raw TCP pump over `tbf rate 1gbit` measured 0.95 of the rate.
- */
-export const TBF_TCP_PAYLOAD_FRACTION = 1448 / 1514;
 export const ETHERNET_MTU_BYTES = 1500;
+/** Bytes of IPv4 (20) + TCP with timestamps (32) headers in every segment. */
+const TCP_IP_HEADER_BYTES = 52;
+/** Bytes of Ethernet header tc's tbf meters beside the MTU (no FCS, preamble or gap). */
+const TBF_ETHERNET_HEADER_BYTES = 14;
 
 /**
- * TBF_TCP_PAYLOAD_FRACTION at another MTU: MTU - 52 bytes of IP + TCP headers with timestamps per
- * MTU + 14 metered (9000, jumbo frames: 8948 / 9014 = 0.993).
+ * TCP payload per metered byte under tc's tbf, which meters frames as the kernel holds them (MTU +
+ * 14-byte Ethernet header): (MTU - 52) / (MTU + 14); 1448 / 1514 = 0.956 at 1500, 8948 / 9014 = 0.993
+ * with jumbo frames (9000).
  */
 export function tbfTcpPayloadFraction(mtuBytes: number): number {
-  return (mtuBytes - 52) / (mtuBytes + 14);
+  return (mtuBytes - TCP_IP_HEADER_BYTES) / (mtuBytes + TBF_ETHERNET_HEADER_BYTES);
 }
+/** tbfTcpPayloadFraction at MTU 1500. A raw TCP pump over `tbf rate 1gbit` measured 0.95 of the rate. */
+export const TBF_TCP_PAYLOAD_FRACTION = tbfTcpPayloadFraction(ETHERNET_MTU_BYTES);
 
 export const LINKS: readonly LinkSpec[] = [
   { name: '10 Gbit', bitsPerSecond: 10e9, latencySeconds: 10e-6, payloadFraction: ETHERNET_TCP_PAYLOAD_FRACTION },
