@@ -28,8 +28,7 @@ export async function startJobCoordinator(
     job = { ...job, resume: await resolveResumeCheckpoint(job.resume, (m) => options.say(`warning: ${m}`)) };
   }
   const dataDir = await prepareJobData(job, runDir, options.say);
-  await checkJobModel(job, dataDir);
-  job = await checkJobEmbeddings(job, dataDir, options.say);
+  job = await checkJobEmbeddings(job, await checkJobModel(job, dataDir), options.say);
   const progress = new RunProgress({ tty: options.tty, logEvery: job.logEvery });
   const coordinator = await Coordinator.start({ job, runDir, dataDir, logger: options.logger, onEvent: (e) => progress.handle(e), insecure: options.insecure });
   return { coordinator, progress };

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SeqtrainError } from '@seqtrain/common';
-import { prepareClassification, prepareIdx, preparePairs, prepareText, prepareTimeseries, readDatasetManifest } from '@seqtrain/data';
+import { prepareClassification, prepareIdx, preparePairs, prepareText, prepareTimeseries, readDatasetManifest, type DatasetManifest } from '@seqtrain/data';
 import { modelFieldsFromManifest } from '@seqtrain/coordinator';
 import type { Job } from '@seqtrain/protocol';
 import { resolveInput } from './paths.js';
@@ -105,15 +105,22 @@ export async function prepareJobData(job: Job, runDir: string, say: (line: strin
   return out;
 }
 
+/** What checkJobModel read and resolved: the dataset's manifest and the model's full config. */
+export interface CheckedModel {
+  manifest: DatasetManifest;
+  config: Record<string, unknown>;
+}
+
 /**
  * Checks the job's model name and config against the registry before any process starts, so a typo in
  * `model.config` is one clear error here rather than a failure reported by every rank.
  */
-export async function checkJobModel(job: Job, dataDir: string): Promise<void> {
+export async function checkJobModel(job: Job, dataDir: string): Promise<CheckedModel> {
   const { resolveModelConfig } = await import('@seqtrain/models');
-  const fields = modelFieldsFromManifest(await readDatasetManifest(dataDir), dataDir);
+  const manifest = await readDatasetManifest(dataDir);
+  const fields = modelFieldsFromManifest(manifest, dataDir);
   try {
-    resolveModelConfig(job.model.name, { ...job.model.config, ...fields, seed: job.seed });
+    return { manifest, config: resolveModelConfig(job.model.name, { ...job.model.config, ...fields, seed: job.seed }) };
   } catch (err) {
     const e = err as SeqtrainError;
     throw new SeqtrainError('ERR_JOB_INVALID', `model "${job.model.name}": ${e.message}`, { ...e.details, field: `model.config${e.details?.field ? `.${e.details.field}` : ''}` });
@@ -125,17 +132,15 @@ export async function checkJobModel(job: Job, dataDir: string): Promise<void> {
  * (as given, else in the repository), its width equal to the model's embeddingDim, the data a word
  * vocabulary. Returns the job with the file's absolute path, and says how much of the vocabulary it covers.
  */
-export async function checkJobEmbeddings(job: Job, dataDir: string, say: (line: string) => void): Promise<Job> {
+export async function checkJobEmbeddings(job: Job, { manifest, config }: CheckedModel, say: (line: string) => void): Promise<Job> {
   const embeddings = job.model.embeddings;
   if (!embeddings) return job;
-  const manifest = await readDatasetManifest(dataDir);
   if (manifest.kind !== 'classification') {
     throw new SeqtrainError('ERR_JOB_INVALID', `model.embeddings needs a word vocabulary (classification data); the job's data is "${manifest.kind}". Remove model.embeddings or use a classification dataset.`, {
       field: 'model.embeddings',
     });
   }
-  const { readGloveFile, resolveModelConfig } = await import('@seqtrain/models');
-  const config = resolveModelConfig(job.model.name, { ...job.model.config, ...modelFieldsFromManifest(manifest, dataDir), seed: job.seed });
+  const { readGloveFile } = await import('@seqtrain/models');
   const dim = config['embeddingDim'];
   if (typeof dim !== 'number') {
     throw new SeqtrainError('ERR_JOB_INVALID', `model "${job.model.name}" has no embeddingDim, so it has no Embedding layer for model.embeddings. Remove model.embeddings or pick a text model.`, {
