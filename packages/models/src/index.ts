@@ -47,6 +47,7 @@ export { buildTimeseriesLstm, buildTimeseriesSeq, parseTimeseriesLstmConfig, par
 export type { TimeseriesLstmConfig, TimeseriesSeqConfig, TimeseriesHead } from './timeseries-models.js';
 export { buildMnistRows, parseMnistRowsConfig } from './mnist-rows.js';
 export type { MnistRowsConfig } from './mnist-rows.js';
+export { forwardOnce } from './graph-forward.js';
 export { buildSeq2seqAttention, parseSeq2seqAttentionConfig, SEQ2SEQ_NAMES } from './seq2seq-attention.js';
 export type { Seq2seqAttentionConfig } from './seq2seq-attention.js';
 export { greedyDecode, greedyDecodeBatch, beamSearchDecode } from './seq2seq-decode.js';

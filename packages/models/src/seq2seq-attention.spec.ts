@@ -8,6 +8,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import { buildModel, resolveModelConfig } from './build-model.js';
 import { fileSystemIO } from './file-system-io.js';
 import { saveModel } from './model-files.js';
+import { greedyDecodeBatch } from './seq2seq-decode.js';
+import { forwardOnce } from './graph-forward.js';
+import { withDropoutNoise } from './seeded-dropout.js';
 
 let root: string;
 beforeAll(async () => {
@@ -76,5 +79,41 @@ describe('seq2seq-attention', () => {
     const [p1, p2] = [model.predict([src, tgt]) as tf.Tensor, loaded.predict([src, tgt]) as tf.Tensor];
     expect(Array.from(p2.dataSync())).toEqual(Array.from(p1.dataSync()));
     tf.dispose([src, tgt, p1, p2]);
+  });
+
+  it('dropout: none by default; with a rate, same weights and inference as without, different and keyed in training, and it reloads', async () => {
+    const plain = buildModel('seq2seq-attention', SMALL);
+    expect(plain.layers.some((l) => l.getClassName() === 'Dropout')).toBe(false);
+    const dropped = buildModel('seq2seq-attention', { ...SMALL, dropout: 0.3 });
+    expect(dropped.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => l.name).sort()).toEqual([
+      'context_and_decoder_dropout',
+      'decoder_embedding_dropout',
+      'encoder_embedding_dropout',
+    ]);
+    expect(dropped.countParams()).toBe(plain.countParams());
+    // Dropout draws no constructor seed, so the weights are the plain model's.
+    expect(dropped.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(plain.getWeights().map((w) => Array.from(w.dataSync())));
+    // Random weights: an untrained model's greedy ids are nearly constant and would prove little.
+    const weights = plain.getWeights().map((w, i) => tf.randomNormal(w.shape, 0, 1, 'float32', 500 + i));
+    plain.setWeights(weights);
+    dropped.setWeights(weights);
+    const [src, tgt] = batch(SMALL, 4);
+    const inference = [plain.predict([src, tgt]) as tf.Tensor, dropped.predict([src, tgt]) as tf.Tensor];
+    expect(Array.from(inference[1]!.dataSync())).toEqual(Array.from(inference[0]!.dataSync()));
+    const sources = [[3, 4, 5], [6, 7], [8, 9, 10, 11]];
+    const options = { startId: 1, endId: 2, maxLength: 5 };
+    expect(greedyDecodeBatch(dropped, sources, options).map((r) => r.ids)).toEqual(greedyDecodeBatch(plain, sources, options).map((r) => r.ids));
+    const train = (key: number): number[] =>
+      withDropoutNoise(key, () => Array.from(forwardOnce(dropped, [src, tgt], true).dataSync()));
+    expect(train(7)).toEqual(train(7));
+    expect(train(7)).not.toEqual(train(8));
+    expect(train(7)).not.toEqual(Array.from(inference[0]!.dataSync()));
+    const dir = join(root, 'dropout');
+    await saveModel(dropped, dir);
+    const loaded = await tfl.loadLayersModel(fileSystemIO(dir));
+    expect(loaded.layers.filter((l) => l.getClassName() === 'Dropout')).toHaveLength(3);
+    expect(Array.from((loaded.predict([src, tgt]) as tf.Tensor).dataSync())).toEqual(Array.from(inference[0]!.dataSync()));
+    expect(() => buildModel('seq2seq-attention', { ...SMALL, dropout: 1 })).toThrow(/dropout/);
+    tf.dispose([src, tgt, ...inference, ...weights]);
   });
 });

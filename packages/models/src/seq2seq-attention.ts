@@ -10,6 +10,13 @@
  *   context = weights x encoder seq                          [batch, tgtLen, units]
  *   output  = TimeDistributed(Dense(tgtVocab, softmax))(concat[context, decoder seq])
  *
+ * With `dropout` > 0 (default 0: no dropout layer at all, so the graph and checkpoints of a job
+ * without it are unchanged), Dropout(rate) sits on both embeddings' outputs and on the concatenated
+ * [context, decoder] vector before next_char: the places OpenNMT's LSTM + global attention drops.
+ * The masks are keyed (seeded-dropout.ts), so a step stays a function of weights, batch and step.
+ * Inference skips them: Dropout is the identity outside training, and the step-wise decoder applies
+ * the named layers around them.
+ *
  * Teacher forcing: decoder_input is the target shifted right behind the start id ('\t'); the
  * label at position t is target id t (ending with the end id '\n'), sparse categorical
  * cross-entropy. tfjs-layers has no Attention layer, so attention is built from Dot / Activation /
@@ -23,6 +30,7 @@ import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import { DEFAULTS } from '@seqtrain/common';
 import { timeDistributed } from '@seqtrain/rnn';
 import { parseModelConfig } from './config-fields.js';
+import { dropout } from './seeded-dropout.js';
 import type { FieldSpecs } from './config-fields.js';
 import { SeedSequence, seededDense, seededEmbedding, seededRecurrent } from './seeded-layers.js';
 
@@ -33,6 +41,7 @@ export interface Seq2seqAttentionConfig {
   tgtLen: number;
   embeddingDim: number;
   units: number;
+  dropout: number;
   seed: number;
 }
 
@@ -43,6 +52,7 @@ export const SEQ2SEQ_ATTENTION_FIELDS = {
   tgtLen: { kind: 'int', min: 1 },
   embeddingDim: { kind: 'int', min: 1, default: 64 },
   units: { kind: 'int', min: 1, default: 256 },
+  dropout: { kind: 'rate', default: 0 },
   seed: { kind: 'seed', default: DEFAULTS.SEED },
 } as const satisfies FieldSpecs;
 
@@ -59,10 +69,18 @@ export const SEQ2SEQ_NAMES = {
   context: 'context',
   contextAndDecoder: 'context_and_decoder',
   output: 'next_char',
+  encoderDropout: 'encoder_embedding_dropout',
+  decoderDropout: 'decoder_embedding_dropout',
+  outputDropout: 'context_and_decoder_dropout',
 } as const;
 
 export function parseSeq2seqAttentionConfig(raw: Record<string, unknown>): Seq2seqAttentionConfig {
   return parseModelConfig<Seq2seqAttentionConfig>('seq2seq-attention', SEQ2SEQ_ATTENTION_FIELDS, raw);
+}
+
+/** Dropout(rate) named `name` applied to x, or x itself when the rate is 0. */
+function maybeDropout(x: SymbolicTensor, rate: number, name: string): SymbolicTensor {
+  return rate > 0 ? (dropout({ name, rate }).apply(x) as SymbolicTensor) : x;
 }
 
 export function buildSeq2seqAttention(config: Seq2seqAttentionConfig): LayersModel {
@@ -73,12 +91,13 @@ export function buildSeq2seqAttention(config: Seq2seqAttentionConfig): LayersMod
     inputDim: config.srcVocab,
     outputDim: config.embeddingDim,
   }).apply(encoderInput) as SymbolicTensor;
+  const encoderIn = maybeDropout(encoderEmbedded, config.dropout, SEQ2SEQ_NAMES.encoderDropout);
   const [encoderSeq, stateH, stateC] = seededRecurrent(seeds, 'lstm', {
     name: SEQ2SEQ_NAMES.encoderLstm,
     units: config.units,
     returnSequences: true,
     returnState: true,
-  }).apply(encoderEmbedded) as SymbolicTensor[];
+  }).apply(encoderIn) as SymbolicTensor[];
 
   const decoderInput = tfl.input({ name: SEQ2SEQ_NAMES.decoderInput, shape: [config.tgtLen] });
   const decoderEmbedded = seededEmbedding(seeds, {
@@ -86,6 +105,7 @@ export function buildSeq2seqAttention(config: Seq2seqAttentionConfig): LayersMod
     inputDim: config.tgtVocab,
     outputDim: config.embeddingDim,
   }).apply(decoderInput) as SymbolicTensor;
+  const decoderIn = maybeDropout(decoderEmbedded, config.dropout, SEQ2SEQ_NAMES.decoderDropout);
   // returnState as in the Keras example: unused by the training model; the step-wise decoder
   // (seq2seq-step-decoder.ts) applies this layer to one position at a time and carries the states.
   const [decoderSeq] = seededRecurrent(seeds, 'lstm', {
@@ -93,7 +113,7 @@ export function buildSeq2seqAttention(config: Seq2seqAttentionConfig): LayersMod
     units: config.units,
     returnSequences: true,
     returnState: true,
-  }).apply(decoderEmbedded, { initialState: [stateH, stateC] }) as SymbolicTensor[];
+  }).apply(decoderIn, { initialState: [stateH, stateC] }) as SymbolicTensor[];
 
   const scores = tfl.layers.dot({ name: SEQ2SEQ_NAMES.attentionScores, axes: [2, 2] }).apply([decoderSeq!, encoderSeq!]) as SymbolicTensor;
   const weights = tfl.layers.activation({ name: SEQ2SEQ_NAMES.attentionWeights, activation: 'softmax' }).apply(scores) as SymbolicTensor;
@@ -102,6 +122,6 @@ export function buildSeq2seqAttention(config: Seq2seqAttentionConfig): LayersMod
   const output = timeDistributed({
     name: SEQ2SEQ_NAMES.output,
     layer: seededDense(seeds, { name: 'next_char_dense', units: config.tgtVocab, activation: 'softmax' }),
-  }).apply(combined) as SymbolicTensor;
+  }).apply(maybeDropout(combined, config.dropout, SEQ2SEQ_NAMES.outputDropout)) as SymbolicTensor;
   return tfl.model({ name: 'seq2seq_attention', inputs: [encoderInput, decoderInput], outputs: output });
 }

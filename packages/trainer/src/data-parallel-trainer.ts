@@ -29,7 +29,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
 // Also for its side effect: registers tfjs-core's op gradients, without which variableGrads fails in Node.
-import { mixSeed, withDropoutNoise } from '@seqtrain/models';
+import { forwardOnce, mixSeed, withDropoutNoise } from '@seqtrain/models';
 import type { CollectiveLike } from './collective-like.js';
 import { clipByGlobalNorm } from './gradient-clipping.js';
 import { flattenTensors, tensorsFromFlat, totalSize } from './flat-tensors.js';
@@ -207,13 +207,14 @@ export class DataParallelTrainer {
 
   /**
    * The model's output. A multi-input model (seq2seq-attention: its decoder LSTM takes the encoder's
-   * states as initialState) runs through model.execute: tfjs-layers 4.22's model.apply refuses such a
-   * graph ("When inputs is an array, neither initialState or constants should be provided"). execute
-   * runs in inference mode, which is the same function for these models (they have no dropout).
-   * Training-mode dropout masks are keyed by the caller (withDropoutNoise in localGradients).
+   * states as initialState) runs through @seqtrain/models' forwardOnce: tfjs-layers 4.22's model.apply
+   * refuses such a graph in training mode ("When inputs is an array, neither initialState or
+   * constants should be provided"), and model.execute, used before, has no training flag (so no
+   * dropout) and ran the encoder LSTM three times per pass (graph-forward.ts). Training-mode dropout
+   * masks are keyed by the caller (withDropoutNoise in localGradients).
    */
   private forward(xs: tf.Tensor | tf.Tensor[], training: boolean): tf.Tensor {
-    if (Array.isArray(xs)) return this.model.execute(xs, this.model.outputs[0]?.name ?? '') as tf.Tensor;
+    if (Array.isArray(xs)) return forwardOnce(this.model, xs, training);
     return this.model.apply(xs, { training }) as tf.Tensor;
   }
 

@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { Collective, createInMemoryTransports } from '@seqtrain/collective';
 import { buildModel, seededRandom } from '@seqtrain/models';
 import { DataParallelTrainer, type TrainBatch } from './data-parallel-trainer.js';
+import { sliceBatch, type TensorBatch } from './train-batch.js';
 import { createOptimizer } from './optimizer-factory.js';
 
 beforeAll(async () => {
@@ -93,5 +94,60 @@ describe('DataParallelTrainer with dropout', () => {
     plainModel.setWeights(model.getWeights());
     const plain = new DataParallelTrainer({ model: plainModel, optimizer: createOptimizer('sgd', 0.1), collective: new Collective(other!, { timeoutMs: 20_000 }), loss: 'binary_crossentropy' });
     expect(plain.evaluate(b).lossSum).toBeCloseTo(first.lossSum, 5);
+  });
+});
+
+describe('DataParallelTrainer with dropout in a multi-input model (seq2seq-attention, forwardOnce)', () => {
+  const S2S = { srcVocab: 10, tgtVocab: 8, srcLen: 5, tgtLen: 4, embeddingDim: 4, units: 6, dropout: 0.3, seed: 2 };
+  const ids = (random: () => number, n: number, vocab: number): Int32Array => Int32Array.from({ length: n }, () => 1 + Math.floor(random() * (vocab - 1)));
+
+  function pairs(seed: number): TensorBatch {
+    const random = seededRandom(seed);
+    return {
+      inputs: [
+        { values: ids(random, ROWS * S2S.srcLen, S2S.srcVocab), shape: [S2S.srcLen] },
+        { values: ids(random, ROWS * S2S.tgtLen, S2S.tgtVocab), shape: [S2S.tgtLen] },
+      ],
+      target: { values: ids(random, ROWS * S2S.tgtLen, S2S.tgtVocab), shape: [S2S.tgtLen] },
+      count: ROWS,
+    };
+  }
+
+  function trainers(dropoutSeed: number, config: Record<string, unknown>): DataParallelTrainer[] {
+    return createInMemoryTransports(2).map(
+      (transport) =>
+        new DataParallelTrainer({
+          model: buildModel('seq2seq-attention', config),
+          optimizer: createOptimizer('adam', 0.01),
+          collective: new Collective(transport, { timeoutMs: 20_000 }),
+          loss: 'sequence_sparse_categorical_crossentropy',
+          dropoutSeed,
+        })
+    );
+  }
+
+  async function train(dropoutSeed: number, config: Record<string, unknown> = S2S): Promise<number[][]> {
+    const ranks = trainers(dropoutSeed, config);
+    for (let step = 0; step < 2; step++) {
+      const b = pairs(step + 1);
+      await Promise.all(ranks.map((t, rank) => t.trainStep(sliceBatch(b, (rank * ROWS) / 2, ROWS / 2), { step, globalCount: b.count })));
+    }
+    return ranks.map(flat);
+  }
+
+  it('trains with the masks on (keyed: replays, another seed differs, replicas equal) and evaluates without them', async () => {
+    const [a0, a1] = await train(7);
+    const [b0] = await train(7);
+    const [c0] = await train(8);
+    const [plain] = await train(7, { ...S2S, dropout: 0 });
+    expect(a1).toEqual(a0);
+    expect(b0).toEqual(a0);
+    expect(c0).not.toEqual(a0);
+    // model.execute, which the trainer used before forwardOnce, ran every multi-input model with training = false.
+    expect(plain).not.toEqual(a0);
+    const [withDropout] = trainers(1, S2S);
+    const [without] = trainers(1, { ...S2S, dropout: 0 });
+    const b = pairs(9);
+    expect(without!.evaluate(b).lossSum).toBeCloseTo(withDropout!.evaluate(b).lossSum, 5);
   });
 });
