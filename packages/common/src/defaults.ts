@@ -75,4 +75,9 @@ export const DEFAULTS = {
   /** Held-out pairs greedy-decoded per validation pass of a translation job (chrF), and their longest source. */
   CHRF_SAMPLES: 200,
   CHRF_MAX_SOURCE_CHARS: 80,
+  /**
+   * `seqtrain quality` stops a job running longer than this. The longest job, seq2seq-eng-spa, trains
+   * for about 100 minutes on the 2-core machine (README quality table).
+   */
+  QUALITY_JOB_TIMEOUT_MS: 150 * 60_000,
 } as const;

@@ -18,5 +18,5 @@ export { judge, markdownTable, formatWallTime } from './quality-table.js';
 export type { QualityRow, Verdict } from './quality-table.js';
 export { runJob, describeFailure, KILL_GRACE_MS } from './run-job.js';
 export type { JobRunOptions, JobOutcome } from './run-job.js';
-export { runQuality, writeMarkdown, JOB_TIMEOUT_MS, PROGRESS_INTERVAL_MS } from './run-quality.js';
+export { runQuality, writeMarkdown, PROGRESS_INTERVAL_MS } from './run-quality.js';
 export type { QualityOptions, QualityReport } from './run-quality.js';

@@ -6,17 +6,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { SeqtrainError } from '@seqtrain/common';
+import { DEFAULTS, SeqtrainError } from '@seqtrain/common';
 import { EXPERIMENTS, experimentOf, type Baseline, type Experiment } from './experiments.js';
 import { markdownTable, judge, formatWallTime, type QualityRow } from './quality-table.js';
 import { describeFailure, runJob } from './run-job.js';
 import { readRunSummary } from './run-summary.js';
 
-/**
- * A job gets this long before it is stopped: the seq2seq job's 6,000 steps took 80m30s on the 2-core
- * machine, partly with other load (README, Quality bars); the char-LSTM bar is 15 minutes of training.
- */
-export const JOB_TIMEOUT_MS = 150 * 60_000;
 /** Without a TTY, a job's progress line is printed at most this often. */
 export const PROGRESS_INTERVAL_MS = 30_000;
 
@@ -30,6 +25,7 @@ export interface QualityOptions {
   baselinesOnly?: boolean;
   /** Run directories go to <out>/<job>, logs to <out>/<job>.log. */
   out: string;
+  /** A job running longer is stopped (default DEFAULTS.QUALITY_JOB_TIMEOUT_MS). */
   jobTimeoutMs?: number;
   /** Progress lines (stderr in the CLI). */
   say?: (line: string) => void;
@@ -63,7 +59,7 @@ export async function runQuality(options: QualityOptions): Promise<QualityReport
   const say = options.say ?? ((line: string) => process.stderr.write(line + '\n'));
   const jobs = resolveJobs(options.jobs ?? EXPERIMENTS.map((e) => e.id));
   const jobsDir = resolve(options.repoRoot, options.jobsDir ?? 'datasets/jobs');
-  const timeoutMs = options.jobTimeoutMs ?? JOB_TIMEOUT_MS;
+  const timeoutMs = options.jobTimeoutMs ?? DEFAULTS.QUALITY_JOB_TIMEOUT_MS;
 
   // Each experiment's baselines once, before any job runs (so they never share the CPU with one).
   const baselines = new Map<string, Baseline[]>();

@@ -6,6 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { DEFAULTS } from '@seqtrain/common';
 import { Command } from 'commander';
 import { positiveNumber } from '../parsers.js';
 import { CLI_BIN, REPO_ROOT, timestamp } from '../paths.js';
@@ -29,7 +30,7 @@ export function qualityCommand(): Command {
     .option('--out <dir>', 'run directories <out>/<job> and logs <out>/<job>.log (default runs/quality-<date>)')
     .option('--json', 'print the rows as JSON instead of the table')
     .option('--markdown <file>', 'also write the table as Markdown to this file (for the README)')
-    .option('--job-timeout-minutes <n>', 'stop a job running longer than this (default: 150, @seqtrain/quality JOB_TIMEOUT_MS)', positiveNumber)
+    .option('--job-timeout-minutes <n>', `stop a job running longer than this (default: ${DEFAULTS.QUALITY_JOB_TIMEOUT_MS / 60_000})`, positiveNumber)
     .action(async (flags: QualityFlags) => {
       const { runQuality } = await import('@seqtrain/quality');
       const report = await runQuality({
