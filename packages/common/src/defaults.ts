@@ -76,8 +76,8 @@ export const DEFAULTS = {
   CHRF_SAMPLES: 200,
   CHRF_MAX_SOURCE_CHARS: 80,
   /**
-   * `seqtrain quality` stops a job running longer than this. The longest job, seq2seq-eng-spa, trains
-   * for about 100 minutes on the 2-core machine (README quality table).
+   * `seqtrain quality` stops a job running longer than this. The longest job, seq2seq-eng-spa, took
+   * 91m27s on the idle 2-core machine (README quality table).
    */
   QUALITY_JOB_TIMEOUT_MS: 150 * 60_000,
 } as const;

@@ -44,9 +44,9 @@ export function forwardOnce(model: LayersModel, inputs: readonly tf.Tensor[], tr
       const args = fed as { value: tf.Tensor; mask: tf.Tensor | null }[];
       const xs = args.map((a) => a.value);
       const masks = args.map((a) => a.mask);
-      // As the executor: the layer gets the list of its inputs, and the first input's mask once any has one.
+      // As the executor: the layer gets the list of its inputs, and the first input's mask when it has one.
       const kwargs: Kwargs = { training };
-      if (masks.some((m) => m !== null) && masks[0]) kwargs.mask = masks[0];
+      if (masks[0]) kwargs.mask = masks[0];
       const layer = node.outboundLayer;
       const outs = [layer.apply(xs, kwargs)].flat() as tf.Tensor[];
       const outMask = layer.supportsMasking ? layer.computeMask(xs, masks as tf.Tensor[]) : null;
