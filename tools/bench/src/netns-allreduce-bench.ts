@@ -5,6 +5,7 @@
  * ranks are the `bench allreduce` workers (allreduce-worker.ts), started with `ip netns exec NS node`,
  * timing the same `Collective.allReduce` calls; in the same run, between the same processes over the
  * same shaped links, a raw TCP pump streams the same bytes rank i -> i+1 as the achievable reference,
+ * iperf3 does the same between the same namespaces where it is installed (the kernel's figure, no Node),
  * and an untimed sum all-reduce of rank-dependent values is checked against the float64 sum.
  *
  * One network serves every world size (rank r always on host w<r>; the plan's coordinator host stays
@@ -21,6 +22,7 @@ import { parseLinkRate } from './link-rate.js';
 import { ETHERNET_MTU_BYTES } from './cost-model.js';
 import { netnsTableHeader, netnsTableRow, type NetnsAllreduceBenchRow } from './netns-bench-table.js';
 import { WorkerGroup } from './worker-group.js';
+import { iperf3Installed, runIperf3Ring } from './iperf3-ring.js';
 import { checkRanksAndSizes } from './bench-sizes.js';
 
 export interface NetnsAllreduceBenchOptions {
@@ -40,6 +42,8 @@ export interface NetnsAllreduceBenchOptions {
   iterations?: number;
   /** Untimed ones before them; default 1. */
   warmup?: number;
+  /** Run the iperf3 ring (iperf3-ring.ts) beside the pump when iperf3 is installed; default true. */
+  iperf3?: boolean;
   /** Largest payload of the reference check; default 8 MB (its float64 reference costs CPU, not link). */
   checkBytes?: number;
   /** Per-frame collective timeout inside the workers; default 120 s (a 64 MB frame at 100 Mbit takes 5 s). */
@@ -81,6 +85,7 @@ export async function runNetnsAllreduceBench(options: NetnsAllreduceBenchOptions
     throw new SeqtrainError('ERR_INVALID_ARGUMENT', `The bench worker script ${WORKER_SCRIPT} is missing; build @seqtrain/bench first (npx tsc -p tsconfig.lib.json in tools/bench).`, { file: WORKER_SCRIPT });
   }
   const out = options.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const withIperf3 = options.iperf3 !== false && (await iperf3Installed());
   const plan = planNetnsCluster({ workers: Math.max(...options.ranks), prefix: options.prefix, subnet: options.subnet });
   const hosts = plan.hosts.filter((h) => h.worker !== null);
   const network = await NetnsNetwork.create(plan, {
@@ -113,6 +118,7 @@ export async function runNetnsAllreduceBench(options: NetnsAllreduceBenchOptions
       group = await WorkerGroup.start(WORKER_SCRIPT, ranks, timeoutMs, (rank) => inNamespace(hosts[rank] as NetnsHost));
       for (const bytes of options.sizesBytes) {
         const { seconds: pumpSeconds } = await group.time({ type: 'pump', bytes, iterations, warmup, id: id++, mode: 'ring' });
+        const kernel = withIperf3 ? await runIperf3Ring(hosts.slice(0, ranks), bytes * iterations) : null;
         for (const compression of compressions) {
           const { seconds } = await group.time({ type: 'allreduce', bytes, iterations, warmup, id: id++, compression });
           const checked = Math.min(bytes, checkBytes);
@@ -129,6 +135,7 @@ export async function runNetnsAllreduceBench(options: NetnsAllreduceBenchOptions
             link: { kind: 'netns', rate: options.rate, bitsPerSecond, mtu: options.mtu ?? ETHERNET_MTU_BYTES },
             busbwPerLink: (algbw * busFactor) / (bitsPerSecond / 8),
             reference: { kind: 'raw-tcp-pump', bytesPerSecond: bytes / pumpSeconds },
+            kernelReference: kernel ? { kind: 'iperf3', bytesPerSecond: kernel.bytesPerSecond } : null,
             check: { bytes: checked, ...check },
           };
           rows.push(row);

@@ -25,6 +25,12 @@ export interface NetnsAllreduceBenchRow {
   busbwPerLink: number;
   /** The same processes streaming the same byte count over plain TCP on the same shaped links. */
   reference: { kind: 'raw-tcp-pump'; bytesPerSecond: number };
+  /**
+   * iperf3 streaming the same byte count over the same ring links (iperf3-ring.ts): what the kernel, the
+   * bridge and the links allow without Node. null when iperf3 is not installed or was turned off; absent
+   * in rows from before it was measured.
+   */
+  kernelReference?: { kind: 'iperf3'; bytesPerSecond: number } | null;
   /** An untimed sum all-reduce of rank-dependent values (at most checkBytes) against the float64 sum. */
   check: { bytes: number; maxAbsError: number; withinBound: boolean };
 }
@@ -39,6 +45,7 @@ const COLUMNS = [
   { title: 'raw pump GB/s', width: 13 },
   { title: 'pump/link', width: 9 },
   { title: 'busbw/raw', width: 9 },
+  { title: 'iperf3/link', width: 11 },
   { title: 'max |err| vs f64', width: 16 },
 ] as const;
 
@@ -59,6 +66,7 @@ export function netnsTableRow(row: NetnsAllreduceBenchRow): string {
     gbps(row.reference.bytesPerSecond),
     (row.reference.bytesPerSecond / linkBytesPerSecond).toFixed(3),
     (row.busbw / row.reference.bytesPerSecond).toFixed(3),
+    row.kernelReference ? (row.kernelReference.bytesPerSecond / linkBytesPerSecond).toFixed(3) : 'n/a',
     `${row.check.maxAbsError.toExponential(1)}${row.check.withinBound ? '' : ' OVER'}`,
   ]);
 }
