@@ -66,6 +66,11 @@ describe.skipIf(!canRun)(`runNetnsAllreduceBench${why}`, () => {
       expect(row.busbw).toBeCloseTo(row.algbw, 6);
       expect(row.busbwPerLink).toBeCloseTo(row.busbw / (5e8 / 8), 6);
       expect(row.reference.bytesPerSecond).toBeGreaterThan(0);
+      // CPU time of all ranks over wall time x cores: the machine cannot give more than all of its cores.
+      for (const share of [row.cpuShare, row.reference.cpuShare]) {
+        expect(share).toBeGreaterThan(0);
+        expect(share).toBeLessThanOrEqual(1.05);
+      }
     }
     // iperf3 (installed by .ci/run) crossed the same shaped links: both rows share the one ring run, and
     // a 1 MB stream can beat the rate by at most the tbf bucket (256kb at line rate), never reach the

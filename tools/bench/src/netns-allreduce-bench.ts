@@ -13,6 +13,7 @@
  * processes outlives its name), then the namespaces, which take the veths and the bridge with them.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { WIRE_COMPRESSIONS, type WireCompression } from '@seqtrain/collective';
 import { SeqtrainError } from '@seqtrain/common';
@@ -85,6 +86,7 @@ export async function runNetnsAllreduceBench(options: NetnsAllreduceBenchOptions
     throw new SeqtrainError('ERR_INVALID_ARGUMENT', `The bench worker script ${WORKER_SCRIPT} is missing; build @seqtrain/bench first (npx tsc -p tsconfig.lib.json in tools/bench).`, { file: WORKER_SCRIPT });
   }
   const out = options.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const cores = availableParallelism();
   const withIperf3 = options.iperf3 !== false && (await iperf3Installed());
   const plan = planNetnsCluster({ workers: Math.max(...options.ranks), prefix: options.prefix, subnet: options.subnet });
   const hosts = plan.hosts.filter((h) => h.worker !== null);
@@ -117,10 +119,10 @@ export async function runNetnsAllreduceBench(options: NetnsAllreduceBenchOptions
       const busFactor = (2 * (ranks - 1)) / ranks;
       group = await WorkerGroup.start(WORKER_SCRIPT, ranks, timeoutMs, (rank) => inNamespace(hosts[rank] as NetnsHost));
       for (const bytes of options.sizesBytes) {
-        const { seconds: pumpSeconds } = await group.time({ type: 'pump', bytes, iterations, warmup, id: id++, mode: 'ring' });
+        const { seconds: pumpSeconds, cpuSeconds: pumpCpuSeconds } = await group.time({ type: 'pump', bytes, iterations, warmup, id: id++, mode: 'ring' });
         const kernel = withIperf3 ? await runIperf3Ring(hosts.slice(0, ranks), bytes * iterations) : null;
         for (const compression of compressions) {
-          const { seconds } = await group.time({ type: 'allreduce', bytes, iterations, warmup, id: id++, compression });
+          const { seconds, cpuSeconds } = await group.time({ type: 'allreduce', bytes, iterations, warmup, id: id++, compression });
           const checked = Math.min(bytes, checkBytes);
           const check = await group.check({ type: 'check', bytes: checked, id: id++, compression });
           const algbw = bytes / seconds;
@@ -134,7 +136,8 @@ export async function runNetnsAllreduceBench(options: NetnsAllreduceBenchOptions
             busbw: algbw * busFactor,
             link: { kind: 'netns', rate: options.rate, bitsPerSecond, mtu: options.mtu ?? ETHERNET_MTU_BYTES },
             busbwPerLink: (algbw * busFactor) / (bitsPerSecond / 8),
-            reference: { kind: 'raw-tcp-pump', bytesPerSecond: bytes / pumpSeconds },
+            cpuShare: cpuSeconds / (seconds * cores),
+            reference: { kind: 'raw-tcp-pump', bytesPerSecond: bytes / pumpSeconds, cpuShare: pumpCpuSeconds / (pumpSeconds * cores) },
             kernelReference: kernel ? { kind: 'iperf3', bytesPerSecond: kernel.bytesPerSecond } : null,
             check: { bytes: checked, ...check },
           };

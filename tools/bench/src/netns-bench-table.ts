@@ -23,8 +23,14 @@ export interface NetnsAllreduceBenchRow {
   link: { kind: 'netns'; rate: string; bitsPerSecond: number; mtu?: number };
   /** busbw / (link rate in bytes/s). */
   busbwPerLink: number;
-  /** The same processes streaming the same byte count over plain TCP on the same shaped links. */
-  reference: { kind: 'raw-tcp-pump'; bytesPerSecond: number };
+  /**
+   * CPU time (user + system) of all ranks per all-reduce over its wall time times the machine's cores:
+   * how busy the ranks keep the CPUs (the kernel's softirq work for the veths and the bridge comes on
+   * top). Near 1, the ring is CPU-bound, not link-bound. Absent in rows from before it was measured.
+   */
+  cpuShare?: number;
+  /** The same processes streaming the same byte count over plain TCP on the same shaped links; cpuShare as the row's. */
+  reference: { kind: 'raw-tcp-pump'; bytesPerSecond: number; cpuShare?: number };
   /**
    * iperf3 streaming the same byte count over the same ring links (iperf3-ring.ts): what the kernel, the
    * bridge and the links allow without Node. null when iperf3 is not installed or was turned off; absent
@@ -45,6 +51,8 @@ const COLUMNS = [
   { title: 'raw pump GB/s', width: 13 },
   { title: 'pump/link', width: 9 },
   { title: 'busbw/raw', width: 9 },
+  { title: 'CPU ring', width: 8 },
+  { title: 'CPU pump', width: 8 },
   { title: 'iperf3/link', width: 11 },
   { title: 'max |err| vs f64', width: 16 },
 ] as const;
@@ -66,7 +74,13 @@ export function netnsTableRow(row: NetnsAllreduceBenchRow): string {
     gbps(row.reference.bytesPerSecond),
     (row.reference.bytesPerSecond / linkBytesPerSecond).toFixed(3),
     (row.busbw / row.reference.bytesPerSecond).toFixed(3),
+    percent(row.cpuShare),
+    percent(row.reference.cpuShare),
     row.kernelReference ? (row.kernelReference.bytesPerSecond / linkBytesPerSecond).toFixed(3) : 'n/a',
     `${row.check.maxAbsError.toExponential(1)}${row.check.withinBound ? '' : ' OVER'}`,
   ]);
+}
+
+function percent(share: number | undefined): string {
+  return share === undefined ? 'n/a' : `${(share * 100).toFixed(0)}%`;
 }
