@@ -49,7 +49,6 @@
  *     optimizer state by broadcast and answers `ready`. The step loop resumes at rollbackStep with the
  *     same global batch, now split over N ranks (event `membership`; summary.json `membershipChanges`).
  */
-import { dirname } from 'node:path';
 import type { WebSocketServer, WebSocket, RawData } from 'ws';
 import { DEFAULTS, SeqtrainError, closeReason, createLogger, errorFromJSON, isSeqtrainError, loadSecurityConfig, readEnv, type Logger, type SecurityConfig } from '@seqtrain/common';
 import { closeWebSocketServer, listenWebSocketServer } from '@seqtrain/collective';
@@ -70,16 +69,14 @@ import { modelFieldsFromManifest } from './dataset-model-fields.js';
 import { HeartbeatMonitor } from './heartbeat.js';
 import { changeSignal, toBytes, withTimeout } from './step-loop-signals.js';
 import { HostExclusion } from './host-exclusion.js';
-import { pruneCheckpoints } from './checkpoint-retention.js';
 import { admitControlConnection, assertSafeBind } from './control-security.js';
 import { ReplyCollector } from './reply-collector.js';
-import { Rendezvous, type Member } from './rendezvous.js';
+import { Rendezvous, rankInfo, type Member } from './rendezvous.js';
 import { RunDirectory, type MembershipChange, type RunSummary } from './run-directory.js';
 import { readResumePoint } from './resume-point.js';
 import { RunTracker, aggregateStep, type ValidationResult } from './run-tracker.js';
 import { StallInspector, type Stall } from './stall-inspector.js';
-import { validationMetrics, type Selection, type ValidationMetrics } from './validation-metrics.js';
-import { BestStep } from './best-step.js';
+import { StepTasks } from './step-tasks.js';
 import { buildRunSpec } from './run-spec.js';
 
 export type { CoordinatorEvent } from './coordinator-event.js';
@@ -103,8 +100,6 @@ export interface CoordinatorOptions {
 
 type Ws = WebSocket;
 type StepDone = MessageOf<WorkerMessage, 'stepDone'>;
-type EvalDone = MessageOf<WorkerMessage, 'evalDone'>;
-type CheckpointDone = MessageOf<WorkerMessage, 'checkpointDone'>;
 type Rejoin = MessageOf<WorkerMessage, 'rejoin'>;
 type Ready = MessageOf<WorkerMessage, 'ready'>;
 
@@ -118,8 +113,8 @@ export class Coordinator {
   private readonly server: WebSocketServer;
   private readonly dashboard: DashboardServer | null;
   private readonly job: Job;
-  /** The job's restoreBest: the best validation pass so far. */
-  private readonly bestStep: BestStep | null;
+  /** Validation and checkpoints between steps (flow 6, 7). */
+  private readonly tasks: StepTasks;
   private readonly worldSize: number;
   private readonly runDir: RunDirectory;
   private readonly manifest: DatasetManifest;
@@ -164,7 +159,6 @@ export class Coordinator {
     this.dashboard = dashboard;
     this.dashboardUrl = dashboard?.url ?? null;
     this.job = options.job;
-    this.bestStep = options.job.restoreBest !== undefined ? new BestStep(options.job.restoreBest) : null;
     this.worldSize = options.job.workers * options.job.devicesPerWorker;
     this.world = this.worldSize;
     this.minWorld = Math.min(options.job.minWorkers ?? this.worldSize, this.worldSize);
@@ -189,6 +183,19 @@ export class Coordinator {
       : onEvent;
     this.rendezvous = new Rendezvous<Ws>(this.worldSize);
     this.collector = new ReplyCollector(this.worldSize);
+    this.tasks = new StepTasks({
+      job: this.job,
+      manifest,
+      runDir: this.runDir,
+      log: this.log,
+      emit: this.emit,
+      collector: () => this.collector,
+      generation: () => this.generation,
+      world: () => this.world,
+      guard: (p) => this.guard(p),
+      broadcast: (msg) => this.broadcast(msg),
+      send: (rank, msg) => this.send(rank, msg),
+    });
     const { deadAfterMs, stallAbortMs } = options.job;
     // A rank busy with a command (a step's synchronous compute blocks its event loop) may be silent longer.
     const limitMs = (ws: Ws): number => {
@@ -503,7 +510,7 @@ export class Coordinator {
       );
       this.members = this.rendezvous.assign();
       for (const m of this.members) this.rankOf.set(m.connection, m.rank);
-      this.emit({ type: 'ranks', ranks: this.members.map(({ rank, hello: h }) => ({ rank, agentId: h.agentId, localRank: h.localRank, hostname: h.hostname, pid: h.pid, backend: h.backend, ringAddress: h.ringAddress })) });
+      this.emit({ type: 'ranks', ranks: rankInfo(this.members) });
       const peers = this.members.map((m) => m.hello.ringAddress);
       const agents = [...new Set(this.members.map((m) => m.hello.agentId))];
       const nodes = this.members.map((m) => agents.indexOf(m.hello.agentId));
@@ -529,7 +536,7 @@ export class Coordinator {
       for (;;) {
         try {
           if (pendingAfter !== null) {
-            const result = await this.afterStep(pendingAfter, totalSteps, stepsPerEpoch);
+            const result = await this.tasks.after(pendingAfter, totalSteps, stepsPerEpoch);
             validation = result.validation ?? validation;
             checkpoint = result.checkpoint ?? checkpoint;
             pendingAfter = null;
@@ -576,34 +583,6 @@ export class Coordinator {
     } finally {
       this.heartbeat.stop();
     }
-  }
-
-  /** Validation and checkpoint after `completed` steps, when due. */
-  private async afterStep(completed: number, totalSteps: number, stepsPerEpoch: number): Promise<{ validation?: ValidationResult; checkpoint?: string }> {
-    const last = completed === totalSteps;
-    const out: { validation?: ValidationResult; checkpoint?: string } = {};
-    if (last || (this.job.validateEvery !== undefined && completed % this.job.validateEvery === 0)) {
-      const best = this.bestStep;
-      out.validation = await this.validate(completed, best ? { snapshot: true, retain: best.step() === null ? [] : [best.step() as number] } : {});
-      best?.offer(out.validation.metrics);
-      // After the last step: the selected weights (restoreBest) scored on the test split when the
-      // dataset has one; selection only ever looked at the validation split.
-      const testSplit = this.manifest.kind !== 'text' && this.manifest.splits.test !== undefined;
-      if (last && (best !== null || testSplit)) {
-        const selection = best?.selection() ?? null;
-        if (selection) this.log.info(selection, `restoring the weights of step ${selection.step} (best validation ${selection.monitor})`);
-        out.validation = await this.validate(
-          completed,
-          { split: testSplit ? 'test' : 'validation', ...(selection ? { restoreStep: selection.step } : {}) },
-          selection
-        );
-      }
-    }
-    if (last || completed % this.job.checkpointEvery === 0) {
-      const epoch = Math.floor((completed - 1) / stepsPerEpoch);
-      out.checkpoint = await this.checkpoint(completed, epoch, ((completed - 1) % stepsPerEpoch) + 1);
-    }
-    return out;
   }
 
   /**
@@ -685,7 +664,7 @@ export class Coordinator {
     const change: MembershipChange = { generation: this.generation, lost: lostRecords, joined, atStep, rollbackStep, worldSize: this.world, recoverySeconds: (performance.now() - t0) / 1000 };
     this.membershipChanges.push(change);
     this.log.warn(change, 'ring re-formed');
-    this.emit({ type: 'membership', ...change, ranks: this.members.map(({ rank, hello: h }) => ({ rank, agentId: h.agentId, localRank: h.localRank, hostname: h.hostname, pid: h.pid, backend: h.backend, ringAddress: h.ringAddress })) });
+    this.emit({ type: 'membership', ...change, ranks: rankInfo(this.members) });
   }
 
   private markLost(m: Member<Ws>, why: string): void {
@@ -711,54 +690,6 @@ export class Coordinator {
     return buildRunSpec(this.job, { manifest: this.manifest, dataDir: this.dataDir, totalSteps: this.totalSteps, resumeDir: this.resumeDir });
   }
 
-  /** One evaluate pass; `selection` (restoreBest's final pass) is recorded with its figures. */
-  private async validate(step: number, options: EvaluateOptions = {}, selection: Selection | null = null): Promise<ValidationResult> {
-    const split = options.split ?? 'validation';
-    const splitRows = split === 'test' ? (this.manifest.kind === 'text' ? 0 : (this.manifest.splits.test?.rows ?? 0)) : this.manifest.splits.validation.rows;
-    const maxSamples = Math.min(this.job.validationMaxSamples, splitRows);
-    const batchSize = Math.max(32, Math.ceil(this.job.globalBatch / this.world));
-    const replies = this.collector.expect<EvalDone>('evalDone', step);
-    const decode = this.manifest.kind === 'pairs' ? { samples: this.job.chrf.samples, maxSourceChars: this.job.chrf.maxSourceChars } : undefined;
-    this.broadcast({ type: 'evaluate', generation: this.generation, step, maxSamples, batchSize, ...(decode ? { decode } : {}), ...(split === 'test' ? { split } : {}), ...options });
-    const all = await this.guard(replies);
-    const metrics: ValidationMetrics = { ...validationMetrics(this.manifest, step, all), split, ...(selection ? { selection } : {}) };
-    const { loss, samples } = metrics;
-    const bitsPerToken = loss / Math.LN2;
-    // Accuracy is a classification figure; a text run's next-character accuracy is not reported.
-    const accuracy = metrics.accuracy ?? null;
-    this.runDir.appendValidation({ ...metrics, bitsPerToken, accuracy });
-    this.emit({ type: 'validation', step, loss, bitsPerToken, samples, accuracy, metrics });
-    return { loss, samples, accuracy, metrics };
-  }
-
-  private async checkpoint(stepsCompleted: number, epoch: number, stepInEpoch: number): Promise<string> {
-    const dir = this.runDir.checkpointDir(stepsCompleted);
-    const stepsPerEpoch = Math.ceil(this.manifest.splits.train.rows / this.job.globalBatch);
-    // A checkpoint taken at an epoch's end resumes at the next epoch's first step.
-    const atEpochEnd = stepInEpoch >= stepsPerEpoch;
-    const reply = this.collector.expect<CheckpointDone>('checkpointDone', stepsCompleted, [0]);
-    this.send(0, {
-      type: 'checkpoint',
-      generation: this.generation,
-      step: stepsCompleted,
-      dir,
-      epoch: atEpochEnd ? epoch + 1 : epoch,
-      stepInEpoch: atEpochEnd ? 0 : stepInEpoch,
-    });
-    const [done] = await this.guard(reply);
-    if (!done) throw new SeqtrainError('ERR_PROTOCOL', `Rank 0 did not report checkpoint ${dir}.`, { rank: 0 });
-    this.emit({ type: 'checkpoint', step: stepsCompleted, path: done.path });
-    pruneCheckpoints(dirname(dir), this.job.keepCheckpoints, this.log);
-    return done.path;
-  }
-}
-
-/** What one evaluate message asks beyond the default validation pass (protocol.ts EvaluateSchema). */
-interface EvaluateOptions {
-  split?: 'validation' | 'test';
-  restoreStep?: number;
-  snapshot?: boolean;
-  retain?: number[];
 }
 
 function rendezvousTimeoutMs(): number {

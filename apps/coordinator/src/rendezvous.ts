@@ -5,6 +5,7 @@
  */
 import { SeqtrainError } from '@seqtrain/common';
 import type { MessageOf, WorkerMessage } from '@seqtrain/protocol';
+import type { RankInfo } from './coordinator-event.js';
 
 export type Hello = MessageOf<WorkerMessage, 'hello'>;
 
@@ -12,6 +13,11 @@ export interface Member<C> {
   hello: Hello;
   connection: C;
   rank: number;
+}
+
+/** The members as the `ranks` and `membership` events report them. */
+export function rankInfo<C>(members: readonly Member<C>[]): RankInfo[] {
+  return members.map(({ rank, hello: h }) => ({ rank, agentId: h.agentId, localRank: h.localRank, hostname: h.hostname, pid: h.pid, backend: h.backend, ringAddress: h.ringAddress }));
 }
 
 export class Rendezvous<C> {
