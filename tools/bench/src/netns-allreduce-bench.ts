@@ -113,6 +113,7 @@ export async function runNetnsAllreduceBench(options: NetnsAllreduceBenchOptions
   const rows: NetnsAllreduceBenchRow[] = [];
   let failure: unknown;
   try {
+    if (!options.json && options.iperf3 !== false && !withIperf3) out('iperf3 is not installed: the iperf3/link column reads n/a (apt-get install iperf3).');
     if (!options.json) out(netnsTableHeader());
     let id = 0;
     for (const ranks of options.ranks) {
