@@ -11,11 +11,14 @@ const PACKAGE_OF_TOOL: Record<string, string> = { ip: 'iproute2', tc: 'iproute2'
 /** ip and tc answer in milliseconds; a minute means the kernel or a lock is stuck. */
 const SYSTEM_COMMAND_TIMEOUT_MS = 60_000;
 
-/** `input` is written to the tool's stdin (for `ip -batch -` and `tc -batch -`). */
-export async function runSystemCommand(file: string, args: readonly string[], input?: string): Promise<string> {
+/**
+ * `input` is written to the tool's stdin (for `ip -batch -` and `tc -batch -`); `timeoutMs` replaces the
+ * one-minute limit for a command that moves data at a shaped rate (iperf3).
+ */
+export async function runSystemCommand(file: string, args: readonly string[], input?: string, timeoutMs = SYSTEM_COMMAND_TIMEOUT_MS): Promise<string> {
   const command = [file, ...args].join(' ');
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { encoding: 'utf8', timeout: SYSTEM_COMMAND_TIMEOUT_MS }, (err, stdout, stderr) => {
+    const child = execFile(file, args, { encoding: 'utf8', timeout: timeoutMs }, (err, stdout, stderr) => {
       if (!err) {
         resolve(stdout);
         return;

@@ -17,9 +17,10 @@ describe('receivedBytesPerSecond', () => {
 });
 
 describe('runIperf3Ring arguments', () => {
-  it('refuses a one-host ring and a byte count that is not a positive integer before starting anything', async () => {
+  it('refuses a one-host ring, a byte count that is not a positive integer and a rate that is not positive before starting anything', async () => {
     const host = { namespace: 'none', address: '10.0.0.1' };
-    await expect(runIperf3Ring([host], 1024)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { field: 'hosts' } });
-    await expect(runIperf3Ring([host, host], 0)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { field: 'bytes' } });
+    await expect(runIperf3Ring([host], 1024, 1e9)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { field: 'hosts' } });
+    await expect(runIperf3Ring([host, host], 0, 1e9)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { field: 'bytes' } });
+    await expect(runIperf3Ring([host, host], 1024, 0)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', details: { field: 'bitsPerSecond' } });
   });
 });

@@ -34,10 +34,19 @@ export function iperf3Installed(): Promise<boolean> {
   return systemCommandAvailable('iperf3', ['--version']);
 }
 
-/** Streams `bytes` over every ring link hosts[i] -> hosts[(i+1) % n] at once with iperf3 and reports the slowest link. */
-export async function runIperf3Ring(hosts: readonly RingHost[], bytes: number): Promise<Iperf3RingResult> {
+/** At least a minute for one iperf3 client, and 4x the time `bytes` take at the link rate. */
+const CLIENT_TIMEOUT_MIN_MS = 60_000;
+const CLIENT_TIMEOUT_RATE_FACTOR = 4;
+
+/**
+ * Streams `bytes` over every ring link hosts[i] -> hosts[(i+1) % n] at once with iperf3 and reports the
+ * slowest link; `bitsPerSecond` (the shaped rate) sets how long a client may take.
+ */
+export async function runIperf3Ring(hosts: readonly RingHost[], bytes: number, bitsPerSecond: number): Promise<Iperf3RingResult> {
   if (hosts.length < 2) throw new SeqtrainError('ERR_INVALID_ARGUMENT', `An iperf3 ring needs at least 2 hosts, got ${hosts.length}.`, { field: 'hosts' });
   if (!Number.isInteger(bytes) || bytes < 1) throw new SeqtrainError('ERR_INVALID_ARGUMENT', `bytes must be a positive integer, got ${bytes}.`, { field: 'bytes' });
+  if (!(bitsPerSecond > 0)) throw new SeqtrainError('ERR_INVALID_ARGUMENT', `bitsPerSecond must be positive (the links' shaped rate), got ${bitsPerSecond}.`, { field: 'bitsPerSecond' });
+  const timeoutMs = Math.max(CLIENT_TIMEOUT_MIN_MS, (CLIENT_TIMEOUT_RATE_FACTOR * bytes * 8 * 1000) / bitsPerSecond);
   const servers = hosts.map((h) => startServer(h));
   try {
     await Promise.all(servers.map((s) => s.ready));
@@ -45,7 +54,7 @@ export async function runIperf3Ring(hosts: readonly RingHost[], bytes: number): 
       hosts.map(async (from, i) => {
         const to = hosts[(i + 1) % hosts.length] as RingHost;
         const args = ['netns', 'exec', from.namespace, 'iperf3', '--client', to.address, '--port', String(IPERF3_PORT), '--bytes', String(bytes), '--json'];
-        return receivedBytesPerSecond(await runSystemCommand('ip', args), `${from.namespace} -> ${to.namespace}`);
+        return receivedBytesPerSecond(await runSystemCommand('ip', args, undefined, timeoutMs), `${from.namespace} -> ${to.namespace}`);
       })
     );
     return { bytesPerSecond: Math.min(...perLink), perLink };

@@ -121,7 +121,7 @@ export async function runNetnsAllreduceBench(options: NetnsAllreduceBenchOptions
       group = await WorkerGroup.start(WORKER_SCRIPT, ranks, timeoutMs, (rank) => inNamespace(hosts[rank] as NetnsHost));
       for (const bytes of options.sizesBytes) {
         const { seconds: pumpSeconds, cpuSeconds: pumpCpuSeconds } = await group.time({ type: 'pump', bytes, iterations, warmup, id: id++, mode: 'ring' });
-        const kernel = withIperf3 ? await runIperf3Ring(hosts.slice(0, ranks), bytes * iterations) : null;
+        const kernel = withIperf3 ? await runIperf3Ring(hosts.slice(0, ranks), bytes * iterations, bitsPerSecond) : null;
         for (const compression of compressions) {
           const { seconds, cpuSeconds } = await group.time({ type: 'allreduce', bytes, iterations, warmup, id: id++, compression });
           const checked = Math.min(bytes, checkBytes);
