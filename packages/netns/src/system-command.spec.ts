@@ -32,6 +32,12 @@ describe('runSystemCommand', () => {
     expect(err.message).toContain('(batch line 2: "qdisc add dev c root netem delay 5ms")');
   });
 
+  it('quotes stdout when the tool wrote its error there and nothing to stderr (iperf3 --json)', async () => {
+    const script = 'process.stdout.write(JSON.stringify({ error: "unable to connect to server: Connection refused" })); process.exit(1)';
+    const err = await failure(runSystemCommand(process.execPath, ['-e', script]));
+    expect(err.message).toContain('failed (exit 1): {"error":"unable to connect to server: Connection refused"}');
+  });
+
   it('tells whether a tool can run', async () => {
     expect(await systemCommandAvailable(process.execPath, ['--version'])).toBe(true);
     expect(await systemCommandAvailable('ip-not-installed-here')).toBe(false);

@@ -10,6 +10,8 @@ import { SeqtrainError } from '@seqtrain/common';
 const PACKAGE_OF_TOOL: Record<string, string> = { ip: 'iproute2', tc: 'iproute2', unshare: 'util-linux' };
 /** ip and tc answer in milliseconds; a minute means the kernel or a lock is stuck. */
 const SYSTEM_COMMAND_TIMEOUT_MS = 60_000;
+/** A tool that reports its errors on stdout (iperf3 --json) is quoted up to this many characters. */
+const STDOUT_IN_ERROR_CHARS = 500;
 
 /**
  * `input` is written to the tool's stdin (for `ip -batch -` and `tc -batch -`); `timeoutMs` replaces the
@@ -27,7 +29,7 @@ export async function runSystemCommand(file: string, args: readonly string[], in
       const message =
         code === 'ENOENT'
           ? `\`${file}\` is not installed (needed for: ${command}). Install it: apt-get install ${PACKAGE_OF_TOOL[file] ?? file}.`
-          : `\`${command}\` failed (exit ${String(code ?? err.signal)}): ${stderr.trim() || err.message}${batchLine(stderr, input)}`;
+          : `\`${command}\` failed (exit ${String(code ?? err.signal)}): ${stderr.trim() || stdout.trim().slice(0, STDOUT_IN_ERROR_CHARS) || err.message}${batchLine(stderr, input)}`;
       reject(new SeqtrainError('ERR_SYSTEM_COMMAND', message, { command, ...(input ? { input } : {}) }, { cause: err }));
     });
     // A tool that exits before reading its stdin makes the write fail with EPIPE; its exit status reports why.
