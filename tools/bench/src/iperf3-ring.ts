@@ -2,9 +2,9 @@
  * The kernel's reference for the shaped links: iperf3 (C sender and receiver, no JavaScript in the
  * path) streams the same byte count host i -> i+1 around the same ring, every link at once, as the
  * raw TCP pump does between the bench's Node processes. It separates what the links, the bridge and
- * the kernel allow from what Node costs on top: on the idle 2-core machine iperf3 carried 0.92-0.955
- * of a 1gbit tbf link per ring link with 2 and 4 hosts at MTU 1500 (0.99 at 9000) while the Node
- * pump carried 0.86-0.91 (README, Shaped links).
+ * the kernel allow from what Node costs on top: at 64 MB over 1gbit tbf links with 2-4 hosts, iperf3
+ * carried 0.92-0.95 of the rate at MTU 1500 and 0.98-0.985 at 9000 while the Node pump carried
+ * 0.84-0.92 (README, Shaped links: docs/costmodel/bench-netns-1gbit-mtu.jsonl).
  *
  * A ring moves at the pace of its slowest link, so the figure is the slowest link's: received bytes
  * over the receiver's seconds, as iperf3's client reports them in `end.sum_received`.
@@ -72,9 +72,8 @@ export function receivedBytesPerSecond(json: string, link: string): number {
   } catch {
     throw new SeqtrainError('ERR_SYSTEM_COMMAND', `iperf3 (${link}) printed no JSON: ${json.slice(0, 200)}`, { link });
   }
-  const end = (parsed as { end?: { sum_received?: { bytes?: unknown; seconds?: unknown } }; error?: unknown }).end;
+  const { end, error } = parsed as { end?: { sum_received?: { bytes?: unknown; seconds?: unknown } }; error?: unknown };
   const received = end?.sum_received;
-  const error = (parsed as { error?: unknown }).error;
   if (typeof received?.bytes !== 'number' || typeof received.seconds !== 'number' || received.seconds <= 0) {
     throw new SeqtrainError('ERR_SYSTEM_COMMAND', `iperf3 (${link}) reported no received bytes${typeof error === 'string' ? `: ${error}` : ''}.`, { link });
   }
